@@ -1,1 +1,60 @@
-export {};
+/**
+ * The Berth client, shared by the CLI (Node) and browser apps: typed service
+ * clients over any Connect transport. Build the transport with
+ * `@berth/client/node` or `@berth/client/web`.
+ */
+import { Containers } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import { type Client, createClient, type Transport } from "@connectrpc/connect";
+
+/** gRPC metadata key carrying containerd's namespace. */
+export const NAMESPACE_HEADER = "containerd-namespace";
+
+/** The namespace containerd's clients use when none is given. */
+export const DEFAULT_NAMESPACE = "default";
+
+/** Options of {@link createBerthClient}. */
+export interface BerthClientOptions {
+  /** Namespace sent with every call that does not set its own header (default `default`). */
+  readonly namespace?: string;
+}
+
+/** Typed clients for every service berthd serves, all in one namespace. */
+export interface BerthClient {
+  /** The namespace this client sends. */
+  readonly namespace: string;
+  /** `containerd.services.containers.v1.Containers` */
+  readonly containers: Client<typeof Containers>;
+  /** The same client in another namespace, sharing the transport. */
+  withNamespace(namespace: string): BerthClient;
+}
+
+/**
+ * Creates the client. The namespace travels as the `containerd-namespace`
+ * header; a call may still send its own with `{ headers: { "containerd-namespace": … } }`.
+ */
+export function createBerthClient(transport: Transport, options: BerthClientOptions = {}): BerthClient {
+  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+  const namespaced = withDefaultHeader(transport, NAMESPACE_HEADER, namespace);
+  return {
+    namespace,
+    containers: createClient(Containers, namespaced),
+    withNamespace: (other) => createBerthClient(transport, { namespace: other }),
+  };
+}
+
+/** A transport that adds `name: value` to every call that has no such header yet. */
+function withDefaultHeader(transport: Transport, name: string, value: string): Transport {
+  const completed = (header: ConstructorParameters<typeof Headers>[0]) => {
+    const headers = new Headers(header);
+    if (!headers.has(name)) headers.set(name, value);
+    return headers;
+  };
+  return {
+    unary: (method, signal, timeoutMs, header, input, contextValues) =>
+      transport.unary(method, signal, timeoutMs, completed(header), input, contextValues),
+    stream: (method, signal, timeoutMs, header, input, contextValues) =>
+      transport.stream(method, signal, timeoutMs, completed(header), input, contextValues),
+  };
+}
+
+export { Code, ConnectError } from "@connectrpc/connect";

@@ -1,0 +1,126 @@
+import { type Container, ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { BerthError, invalidArgument, notFound, plainError } from "../errdefs.js";
+import type { ContainerStore, ListOptions } from "../store/types.js";
+import { type Clock, systemClock } from "./clock.js";
+import { containerFields } from "./container-fields.js";
+import { applyContainerMask } from "./container-mask.js";
+import { validateContainer } from "./container-validation.js";
+import { type Filter, FilterParseError, parseFilters } from "./filters/index.js";
+import { goQuote } from "./go-quote.js";
+import { withoutEmptyLabels } from "./labels.js";
+import type { RequestNamespace } from "./namespace.js";
+
+/** Dependencies of {@link createContainersLocal}. */
+export interface ContainersLocalOptions {
+  readonly store: ContainerStore;
+  readonly clock?: Clock;
+}
+
+/**
+ * containerd's containers rules (`services/containers/local.go` with
+ * `metadata/containers.go`): validation, timestamps, field masks, filters and
+ * containerd's error texts, over any {@link ContainerStore}.
+ */
+export interface ContainersLocal {
+  get(namespace: RequestNamespace, id: string): Promise<Container>;
+  /**
+   * Parses the filters (throwing before anything is read), then yields the
+   * matching containers in id order while reading the store.
+   */
+  list(namespace: RequestNamespace, filters: readonly string[], options?: ListOptions): AsyncIterable<Container>;
+  create(namespace: RequestNamespace, container: Container): Promise<Container>;
+  update(namespace: RequestNamespace, container: Container, paths: readonly string[]): Promise<Container>;
+  delete(namespace: RequestNamespace, id: string): Promise<void>;
+}
+
+/** Builds the containers rules over a store. */
+export function createContainersLocal({ store, clock = systemClock }: ContainersLocalOptions): ContainersLocal {
+  return {
+    async get(requestNamespace, id) {
+      const namespace = requestNamespace.require();
+      const container = await store.get(namespace, id);
+      if (container === undefined) {
+        throw notFound(`container ${goQuote(id)} in namespace ${goQuote(namespace)}`);
+      }
+      return container;
+    },
+
+    list(requestNamespace, filters, options = {}) {
+      const namespace = requestNamespace.require();
+      const filter = parseContainerFilters(filters);
+      return matching(store.list(namespace, options), filter);
+    },
+
+    async create(requestNamespace, requested) {
+      const namespace = requestNamespace.require();
+      try {
+        validateContainer(requested);
+      } catch (error) {
+        throw prefixed(error, "create container failed validation");
+      }
+      const now = clock();
+      const container = create(ContainerSchema, {
+        ...requested,
+        labels: withoutEmptyLabels(requested.labels),
+        runtime: requested.runtime,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await store.create(namespace, container);
+      return container;
+    },
+
+    async update(requestNamespace, patch, paths) {
+      if (patch.id === "") throw plainError("invalid argument", "Container.ID required");
+      const namespace = requestNamespace.require();
+      const updated = await store.update(namespace, patch.id, (stored) => {
+        const merged = applyContainerMask(stored, patch, paths);
+        try {
+          validateContainer(merged);
+        } catch (error) {
+          throw prefixed(error, "update failed validation");
+        }
+        merged.createdAt = stored.createdAt;
+        merged.updatedAt = clock();
+        return merged;
+      });
+      if (updated === undefined) {
+        throw (await store.hasAny(namespace))
+          ? notFound(`container ${goQuote(patch.id)}`)
+          : notFound(`cannot update container ${goQuote(patch.id)} in namespace ${goQuote(namespace)}`);
+      }
+      return updated;
+    },
+
+    async delete(requestNamespace, id) {
+      const namespace = requestNamespace.require();
+      if (await store.delete(namespace, id)) return;
+      throw (await store.hasAny(namespace))
+        ? notFound(`container ${id}`)
+        : notFound(`cannot delete container ${goQuote(id)} in namespace ${goQuote(namespace)}`);
+    },
+  };
+}
+
+/** Parses List filters; containerd reports a parse error with the class suffix twice. */
+function parseContainerFilters(filters: readonly string[]): Filter {
+  try {
+    return parseFilters(filters);
+  } catch (error) {
+    if (error instanceof FilterParseError) {
+      throw invalidArgument(`${error.message}: invalid argument`);
+    }
+    throw error;
+  }
+}
+
+async function* matching(containers: AsyncIterable<Container>, filter: Filter): AsyncIterable<Container> {
+  for await (const container of containers) {
+    if (filter.match(containerFields(container))) yield container;
+  }
+}
+
+function prefixed(error: unknown, prefix: string): unknown {
+  return error instanceof BerthError ? error.wrap(prefix) : error;
+}

@@ -1,0 +1,43 @@
+import { BerthError, failedPrecondition } from "../errdefs.js";
+import { validateIdentifier } from "./identifiers.js";
+
+/** gRPC metadata key that carries the namespace (first value wins). */
+export const NAMESPACE_HEADER = "containerd-namespace";
+
+/**
+ * The namespace of one request, resolved once from its header. Calls that need
+ * it call {@link RequestNamespace.require} at the point containerd checks it, so
+ * checks that containerd makes first (e.g. Update's `Container.ID required`) still
+ * come first.
+ */
+export interface RequestNamespace {
+  /** The header value as sent, or undefined when absent. */
+  readonly raw: string | undefined;
+  /**
+   * The validated namespace.
+   * @throws BerthError failed precondition when absent or empty, invalid argument when not an identifier.
+   */
+  require(): string;
+}
+
+/** Resolves a namespace header value (its first value when repeated). */
+export function resolveNamespace(raw: string | undefined): RequestNamespace {
+  let outcome: string | BerthError;
+  if (raw === undefined || raw === "") {
+    outcome = failedPrecondition("namespace is required");
+  } else {
+    try {
+      validateIdentifier(raw);
+      outcome = raw;
+    } catch (error) {
+      outcome = error instanceof BerthError ? error.wrap("namespace validation") : (error as BerthError);
+    }
+  }
+  return {
+    raw,
+    require() {
+      if (typeof outcome !== "string") throw outcome;
+      return outcome;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+import { defaultRootDirectory, defaultSocketPath } from "@berth/client/defaults";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { pino } from "pino";
+import { type Berthd, startBerthd } from "./server/berthd.js";
+import { AddressInUseError } from "./server/listeners.js";
+import { StoreLockedError } from "./store/open.js";
+
+/** Parses `HOST:PORT` (IPv6 hosts in brackets). */
+function parseHostPort(value: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[3]);
+  if (match === null || port > 65535) throw new InvalidArgumentError("expected HOST:PORT, e.g. 127.0.0.1:8080");
+  return { host: match[1] ?? (match[2] || "127.0.0.1"), port };
+}
+
+function parseId(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a numeric id");
+  return Number(value);
+}
+
+const program = new Command("berthd")
+  .description("containerd's container-metadata API (gRPC, gRPC-Web, Connect) over LevelDB")
+  .option("--root <dir>", "database directory", defaultRootDirectory())
+  .option("--address <path>", "unix socket to serve", defaultSocketPath())
+  .option("--listen <host:port>", "also serve TCP (HTTP/2 and HTTP/1.1) on this address", parseHostPort)
+  .option("--uid <uid>", "owner of the socket file", parseId)
+  .option("--gid <gid>", "group of the socket file", parseId)
+  .addOption(
+    new Option("--log-level <level>", "log level")
+      .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info"),
+  )
+  .showHelpAfterError()
+  .action(async (options) => {
+    const logger = pino({ name: "berthd", level: options.logLevel }, pino.destination(2));
+    let berthd: Berthd;
+    try {
+      berthd = await startBerthd({
+        root: options.root,
+        address: options.address,
+        listen: options.listen,
+        uid: options.uid,
+        gid: options.gid,
+        logger,
+      });
+    } catch (error) {
+      if (error instanceof StoreLockedError || error instanceof AddressInUseError) {
+        process.stderr.write(`berthd: ${error.message}\n`);
+        process.exit(1);
+      }
+      throw error;
+    }
+    logger.info({ root: options.root, addresses: berthd.addresses }, "serving");
+    let stopping = false;
+    const stop = async (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, "shutting down");
+      await berthd.close();
+      logger.info("stopped");
+      process.exit(0);
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`berthd: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import { createContainersLocal } from "../local/containers.js";
+import { createRoutes } from "../services/routes.js";
+import { openStore } from "../store/open.js";
+import type { Store } from "../store/types.js";
+import { errorInterceptor } from "./errors.js";
+import { type Listener, listenTcp, listenUnix, type RequestHandler } from "./listeners.js";
+import { createLoggingInterceptor } from "./logging.js";
+import { requestContextValues } from "./request-context.js";
+
+/** containerd's default message limit, in each direction. */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** Options of {@link startBerthd}. */
+export interface BerthdOptions {
+  /** Directory of the database. */
+  readonly root: string;
+  /** Unix socket path. */
+  readonly address: string;
+  /** Optional TCP listener, `host:port`. */
+  readonly listen?: { readonly host: string; readonly port: number } | undefined;
+  /** Socket file owner and group. */
+  readonly uid?: number | undefined;
+  readonly gid?: number | undefined;
+  readonly logger: Logger;
+  /** How long shutdown waits for in-flight calls (default 5 s). */
+  readonly shutdownGraceMs?: number;
+}
+
+/** A running berthd. */
+export interface Berthd {
+  /** Where it listens: `unix:<path>` first, then any TCP address. */
+  readonly addresses: readonly string[];
+  /** Stops accepting, drains in-flight calls, closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store, builds the Connect handler (gRPC, gRPC-Web and Connect on
+ * every listener) and listens on the unix socket and the optional TCP address.
+ * On failure everything already opened is closed again.
+ */
+export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
+  const store = await openStore(options.root);
+  const listeners: Listener[] = [];
+  const grace = options.shutdownGraceMs ?? 5000;
+  try {
+    const handler = createHandler(store, options.logger);
+    listeners.push(await listenUnix(handler, { path: options.address, uid: options.uid, gid: options.gid }));
+    if (options.listen !== undefined) listeners.push(await listenTcp(handler, options.listen));
+  } catch (error) {
+    await Promise.all(listeners.map((listener) => listener.close(0)));
+    await store.close();
+    throw error;
+  }
+  return {
+    addresses: listeners.map((listener) => listener.address),
+    async close() {
+      await Promise.all(listeners.map((listener) => listener.close(grace)));
+      await store.close();
+    },
+  };
+}
+
+/** The Connect request handler over a store: routes, interceptors, limits. */
+export function createHandler(store: Store, logger: Logger): RequestHandler {
+  return connectNodeAdapter({
+    routes: createRoutes({ containers: createContainersLocal({ store: store.containers }) }),
+    // Interceptors run outermost first: the logger sees the mapped status.
+    interceptors: [createLoggingInterceptor(logger), errorInterceptor],
+    contextValues: requestContextValues,
+    readMaxBytes: MAX_MESSAGE_BYTES,
+    writeMaxBytes: MAX_MESSAGE_BYTES,
+  });
+}

@@ -1,0 +1,43 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { BerthError, type ErrorClass } from "../errdefs.js";
+
+const CODES: Record<ErrorClass, Code> = {
+  "invalid argument": Code.InvalidArgument,
+  "not found": Code.NotFound,
+  "already exists": Code.AlreadyExists,
+  "failed precondition": Code.FailedPrecondition,
+  unavailable: Code.Unavailable,
+  "not implemented": Code.Unimplemented,
+  "resource exhausted": Code.ResourceExhausted,
+};
+
+/**
+ * The one place where errors become statuses (containerd `errdefs/grpc.go`): a
+ * {@link BerthError} keeps its message and gets its class's code; a ConnectError
+ * passes through; anything else is Unknown with its message only, never a stack.
+ */
+export function toConnectError(error: unknown): ConnectError {
+  if (error instanceof ConnectError) return error;
+  if (error instanceof BerthError) return new ConnectError(error.message, CODES[error.errorClass]);
+  if (error instanceof Error && error.name === "AbortError") return new ConnectError("context canceled", Code.Canceled);
+  return new ConnectError(error instanceof Error ? error.message : String(error), Code.Unknown);
+}
+
+/** Maps every error of a call, including those raised while a response stream is read. */
+export const errorInterceptor: Interceptor = (next) => async (request) => {
+  try {
+    const response = await next(request);
+    if (!response.stream) return response;
+    return { ...response, message: mapStreamErrors(response.message) };
+  } catch (error) {
+    throw toConnectError(error);
+  }
+};
+
+async function* mapStreamErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw toConnectError(error);
+  }
+}

@@ -1,0 +1,182 @@
+import { chmod, chown, lstat, mkdir, unlink } from "node:fs/promises";
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import { dirname } from "node:path";
+
+/** A request handler usable by both `http` and `http2` servers. */
+export type RequestHandler = (
+  request: http.IncomingMessage | http2.Http2ServerRequest,
+  response: http.ServerResponse | http2.Http2ServerResponse,
+) => void;
+
+/** One listening endpoint. */
+export interface Listener {
+  /** `unix:<path>` or `http://host:port`, for logs and clients. */
+  readonly address: string;
+  /**
+   * Stops accepting, lets in-flight calls finish for up to `graceMs`, then cuts
+   * what remains.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+/** Raised when the address is already served by a live process. */
+export class AddressInUseError extends Error {
+  override readonly name = "AddressInUseError";
+}
+
+/** HTTP/2 settings shared by every listener. */
+const HTTP2_OPTIONS: http2.ServerOptions = {
+  maxSessionMemory: 64,
+  settings: { maxConcurrentStreams: 1000 },
+};
+
+/** Options of {@link listenUnix}. */
+export interface UnixListenOptions {
+  readonly path: string;
+  /** Owner of the socket file (containerd's `grpc.uid`). */
+  readonly uid?: number | undefined;
+  /** Group of the socket file (containerd's `grpc.gid`). */
+  readonly gid?: number | undefined;
+}
+
+/**
+ * Serves HTTP/2 cleartext on a unix socket, as containerd does. The socket is
+ * created 0660 in a directory created 0711. A stale socket file left by a
+ * crashed daemon is replaced; a live one is an {@link AddressInUseError}.
+ */
+export async function listenUnix(handler: RequestHandler, options: UnixListenOptions): Promise<Listener> {
+  const { path } = options;
+  await mkdir(dirname(path), { recursive: true, mode: 0o711 });
+  await removeStaleSocket(path);
+  const server = http2.createServer(HTTP2_OPTIONS, handler);
+  const sessions = trackSessions(server);
+  await listen(server, { path }, path);
+  await chmod(path, 0o660);
+  if (options.uid !== undefined || options.gid !== undefined) {
+    await chown(path, options.uid ?? -1, options.gid ?? -1);
+  }
+  return {
+    address: `unix:${path}`,
+    async close(graceMs) {
+      await closeHttp2(server, sessions, graceMs);
+      await unlink(path).catch(() => undefined);
+    },
+  };
+}
+
+/** Options of {@link listenTcp}. */
+export interface TcpListenOptions {
+  readonly host: string;
+  readonly port: number;
+}
+
+const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/**
+ * Serves HTTP/2 cleartext and HTTP/1.1 on one TCP port. Browsers cannot speak
+ * h2c and a plaintext Node HTTP/2 server will not fall back to HTTP/1.1, so each
+ * connection's first bytes are compared with the HTTP/2 client preface and the
+ * socket is handed to the matching server.
+ */
+export async function listenTcp(handler: RequestHandler, options: TcpListenOptions): Promise<Listener> {
+  const h2 = http2.createServer(HTTP2_OPTIONS, handler);
+  const h1 = http.createServer(handler);
+  const sessions = trackSessions(h2);
+  const front = net.createServer((socket) => route(socket, h1, h2));
+  await listen(front, { host: options.host, port: options.port }, `${options.host}:${options.port}`);
+  const bound = front.address() as net.AddressInfo;
+  const host = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
+  return {
+    address: `http://${host}:${bound.port}`,
+    async close(graceMs) {
+      const frontClosed = new Promise<void>((resolve) => front.close(() => resolve()));
+      const h1Closed = new Promise<void>((resolve) => h1.close(() => resolve()));
+      h1.closeIdleConnections();
+      const timer = setTimeout(() => h1.closeAllConnections(), graceMs);
+      await Promise.all([closeHttp2(h2, sessions, graceMs), h1Closed, frontClosed]);
+      clearTimeout(timer);
+    },
+  };
+}
+
+function route(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void {
+  let seen = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    seen = Buffer.concat([seen, chunk]);
+    const length = Math.min(seen.length, HTTP2_PREFACE.length);
+    const isHttp2 = seen.subarray(0, length).equals(HTTP2_PREFACE.subarray(0, length));
+    if (isHttp2 && seen.length < HTTP2_PREFACE.length) return;
+    socket.off("data", onData);
+    socket.off("error", onError);
+    socket.pause();
+    socket.unshift(seen);
+    if (isHttp2) {
+      h2.emit("connection", socket);
+    } else {
+      h1.emit("connection", socket);
+      // The HTTP/1.1 parser reads through stream events; the HTTP/2 session reads the socket itself.
+      socket.resume();
+    }
+  };
+  const onError = () => socket.destroy();
+  socket.on("data", onData);
+  socket.on("error", onError);
+}
+
+function trackSessions(server: http2.Http2Server): Set<http2.ServerHttp2Session> {
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  return sessions;
+}
+
+async function closeHttp2(
+  server: http2.Http2Server,
+  sessions: Set<http2.ServerHttp2Session>,
+  graceMs: number,
+): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // GOAWAY: no new streams; open streams may finish within the grace period.
+  for (const session of sessions) session.close();
+  const timer = setTimeout(() => {
+    for (const session of sessions) session.destroy();
+  }, graceMs);
+  await closed;
+  clearTimeout(timer);
+}
+
+function listen(server: net.Server, options: net.ListenOptions, label: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      reject(error.code === "EADDRINUSE" ? new AddressInUseError(`address ${label} is already in use`) : error);
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(options);
+  });
+}
+
+async function removeStaleSocket(path: string): Promise<void> {
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(path);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+  if (alive) throw new AddressInUseError(`socket ${path} is already in use by a running process`);
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing === undefined) return;
+  if (!existing.isSocket()) throw new AddressInUseError(`${path} exists and is not a socket`);
+  await unlink(path);
+}

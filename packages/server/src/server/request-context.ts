@@ -1,0 +1,22 @@
+import type { IncomingMessage } from "node:http";
+import { type ContextValues, createContextValues } from "@connectrpc/connect";
+import { NAMESPACE_HEADER, resolveNamespace } from "../local/namespace.js";
+import { requestNamespaceKey } from "../services/context.js";
+
+/**
+ * Context values of one request. The namespace is read from the raw header
+ * list because Go takes the *first* value of a repeated `containerd-namespace`,
+ * while WHATWG `Headers.get` would join them with ", ".
+ */
+export function requestContextValues(request: Pick<IncomingMessage, "rawHeaders">): ContextValues {
+  const values = createContextValues();
+  values.set(requestNamespaceKey, resolveNamespace(firstHeader(request.rawHeaders, NAMESPACE_HEADER)));
+  return values;
+}
+
+function firstHeader(rawHeaders: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === name) return rawHeaders[i + 1];
+  }
+  return undefined;
+}

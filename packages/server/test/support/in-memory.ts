@@ -1,0 +1,32 @@
+import { createBerthClient } from "@berth/client";
+import { createRouterTransport, type Interceptor } from "@connectrpc/connect";
+import { MemoryLevel } from "memory-level";
+import type { Clock } from "../../src/local/clock.js";
+import { createContainersLocal } from "../../src/local/containers.js";
+import { NAMESPACE_HEADER, resolveNamespace } from "../../src/local/namespace.js";
+import { errorInterceptor } from "../../src/server/errors.js";
+import { requestNamespaceKey } from "../../src/services/context.js";
+import { createRoutes } from "../../src/services/routes.js";
+import type { Database } from "../../src/store/layout.js";
+import { createLevelStore } from "../../src/store/level-store.js";
+
+/**
+ * In the in-memory tier there is no Node request to read raw headers from, so
+ * the namespace is taken from the (single) header value here.
+ */
+const namespaceFromHeader: Interceptor = (next) => (request) => {
+  const value = request.header.get(NAMESPACE_HEADER);
+  request.contextValues.set(requestNamespaceKey, resolveNamespace(value ?? undefined));
+  return next(request);
+};
+
+/** The whole service stack over memory-level and an in-process router transport (fast unit tier). */
+export async function createInMemoryBerth(options: { clock?: Clock } = {}) {
+  const db = new MemoryLevel<string, Uint8Array>({ keyEncoding: "utf8", valueEncoding: "view" });
+  const store = await createLevelStore(db as unknown as Database);
+  const containers = createContainersLocal({ store: store.containers, ...options });
+  const transport = createRouterTransport(createRoutes({ containers }), {
+    router: { interceptors: [namespaceFromHeader, errorInterceptor] },
+  });
+  return { store, transport, client: createBerthClient(transport, { namespace: "default" }) };
+}
