@@ -30,7 +30,12 @@ export async function openStore(root: string, options: LevelStoreOptions = {}): 
     }
     throw error;
   }
-  return createLevelStore(db as unknown as Database, options);
+  try {
+    return await createLevelStore(db as unknown as Database, options);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
 }
 
 function isLocked(error: unknown): boolean {

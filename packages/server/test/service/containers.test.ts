@@ -1,6 +1,6 @@
 import { ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { AnySchema, timestampDate } from "@bufbuild/protobuf/wkt";
+import { AnySchema, TimestampSchema, timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { beforeEach, describe, expect, it } from "vitest";
 import { newContainer } from "../support/containers.js";
@@ -71,7 +71,7 @@ describe("namespace header", () => {
 describe("Create", () => {
   it("stores the container and returns the stored record", async () => {
     const options = create(AnySchema, { typeUrl: "containerd.runc.v1.Options", value: new Uint8Array([8, 1]) });
-    const zeroTime = { seconds: -62135596800n, nanos: 0 };
+    const zeroTime = create(TimestampSchema, { seconds: -62135596800n, nanos: 0 });
     const requested = newContainer({
       labels: { a: "1", empty: "" },
       image: "docker.io/library/busybox:latest",
@@ -274,8 +274,8 @@ describe("Update", () => {
       updateMask: { paths: ["image"] },
     });
     expect(container?.createdAt).toEqual(before?.createdAt);
-    expect(timestampDate(container?.updatedAt ?? { seconds: 0n, nanos: 0 }).getTime()).toBeGreaterThanOrEqual(
-      timestampDate(before?.createdAt ?? { seconds: 0n, nanos: 0 }).getTime(),
+    expect(timestampDate(container?.updatedAt ?? create(TimestampSchema)).getTime()).toBeGreaterThanOrEqual(
+      timestampDate(before?.createdAt ?? create(TimestampSchema)).getTime(),
     );
     expect(container?.updatedAt).not.toEqual(before?.updatedAt);
     expect(container?.image).toBe("new");

@@ -6,7 +6,7 @@ import { AnySchema } from "@bufbuild/protobuf/wkt";
 export const SPEC_TYPE_URL = "types.containerd.io/opencontainers/runtime-spec/1/Spec";
 
 /** A valid container to create, with overrides. */
-export function newContainer(init: MessageInitShape<typeof ContainerSchema> = {}): Container {
+export function newContainer(init: Exclude<MessageInitShape<typeof ContainerSchema>, Container> = {}): Container {
   return create(ContainerSchema, {
     id: "c1",
     runtime: { name: "io.containerd.runc.v2" },

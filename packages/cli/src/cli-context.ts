@@ -1,0 +1,47 @@
+/** What a command needs to run: a client for berthd, call options, and where to write. */
+import { type BerthClient, createBerthClient } from "@berth/client";
+import { createNodeTransport } from "@berth/client/node";
+import type { CallOptions } from "@connectrpc/connect";
+import type { GlobalOptions } from "./global-options.js";
+
+/** Where berth writes and which environment it reads (injectable in tests). */
+export interface CliIo {
+  /** Writes to standard output. */
+  readonly stdout: (text: string) => void;
+  /** Writes to standard error. */
+  readonly stderr: (text: string) => void;
+  /** Environment variables, for the global options' fallbacks. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** A connected command's dependencies. */
+export interface CliContext {
+  /** The client, in the namespace of `-n`. */
+  readonly client: BerthClient;
+  /** Options for every call (the `--timeout` deadline). */
+  readonly callOptions: CallOptions;
+  /** The resolved global options. */
+  readonly options: GlobalOptions;
+}
+
+/** The process's own standard streams and environment. */
+export function createProcessIo(): CliIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+  };
+}
+
+/**
+ * Builds the client for the global options. Nothing connects until the
+ * first call; an idle connection does not keep the process alive.
+ */
+export function createCliContext(options: GlobalOptions): CliContext {
+  const transport = createNodeTransport({ address: options.address, protocol: options.protocol });
+  return {
+    client: createBerthClient(transport, { namespace: options.namespace }),
+    callOptions: options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
+    options,
+  };
+}

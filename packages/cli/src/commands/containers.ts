@@ -1,0 +1,163 @@
+/**
+ * `berth containers` (aliases `c`, `container`): ctr's container-metadata
+ * commands `create`, `ls`, `info`, `label` and `rm` over the Containers service.
+ */
+import { readFile } from "node:fs/promises";
+import { Argument, type Command, InvalidArgumentError, Option } from "commander";
+import { type CliContext, type CliIo, createCliContext } from "../cli-context.js";
+import { describeError, ReportedError } from "../errors.js";
+import { containerToJson, formatJson } from "../format/json.js";
+import { formatTable } from "../format/table.js";
+import { type GlobalFlags, resolveGlobalOptions } from "../global-options.js";
+import { parseLabel, parseLabels } from "../labels.js";
+import { createDefaultSpec, encodeSpecJson, packSpec, validateSpecJson } from "../oci-spec.js";
+
+/** The runtime ctr and the Go client use when none is given. */
+export const DEFAULT_RUNTIME = "io.containerd.runc.v2";
+
+interface CreateFlags {
+  readonly label: readonly string[];
+  readonly runtime: string;
+  readonly image?: string;
+  readonly snapshotter?: string;
+  readonly snapshotKey?: string;
+  readonly spec?: string;
+}
+
+interface ListFlags {
+  readonly quiet?: boolean;
+  readonly format: "table" | "json";
+}
+
+/** Adds the `containers` command and its subcommands to `program`. */
+export function addContainersCommand(program: Command, io: CliIo): Command {
+  const containers = program.command("containers").aliases(["c", "container"]).description("manage containers");
+  const connect = (command: Command): CliContext =>
+    createCliContext(resolveGlobalOptions(command.optsWithGlobals<GlobalFlags>(), io.env));
+
+  containers
+    .command("create")
+    .description("create a container record")
+    .argument("<id>", "container id")
+    .addOption(
+      new Option("--label <key=value>", "set a label (repeatable)").argParser(collectLabel).default([], "none"),
+    )
+    .option("--runtime <name>", "runtime name", DEFAULT_RUNTIME)
+    .option("--image <ref>", "image reference")
+    .option("--snapshotter <name>", "snapshotter of the root filesystem")
+    .option("--snapshot-key <key>", "snapshot key of the root filesystem (needs --snapshotter)")
+    .option("--spec <file>", "OCI runtime spec JSON file (default: a minimal spec running sh)")
+    .action(async (id: string, flags: CreateFlags, command: Command) => {
+      const context = connect(command);
+      const specJson = flags.spec
+        ? validateSpecJson(await readSpecFile(flags.spec), `spec file "${flags.spec}"`)
+        : encodeSpecJson(createDefaultSpec({ namespace: context.options.namespace, id }));
+      await context.client.containers.create(
+        {
+          container: {
+            id,
+            labels: parseLabels(flags.label),
+            image: flags.image ?? "",
+            runtime: { name: flags.runtime },
+            spec: packSpec(specJson),
+            snapshotter: flags.snapshotter ?? "",
+            snapshotKey: flags.snapshotKey ?? "",
+          },
+        },
+        context.callOptions,
+      );
+    });
+
+  containers
+    .command("ls")
+    .alias("list")
+    .description("list containers, optionally only those matching any of the filters")
+    .argument("[filters...]", 'filters such as labels.a==1 or image~=busy (any one may match; "," means and)')
+    .option("-q, --quiet", "print only the container ids")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .action(async (filters: string[], flags: ListFlags, command: Command) => {
+      const { client, callOptions } = connect(command);
+      const stream = client.containers.listStream({ filters }, callOptions);
+      if (flags.quiet) {
+        for await (const { container } of stream) if (container) io.stdout(`${container.id}\n`);
+        return;
+      }
+      if (flags.format === "json") {
+        const list = [];
+        for await (const { container } of stream) if (container) list.push(containerToJson(container));
+        io.stdout(formatJson(list));
+        return;
+      }
+      const rows = [["CONTAINER", "IMAGE", "RUNTIME"]];
+      for await (const { container } of stream) {
+        if (container) rows.push([container.id, container.image || "-", container.runtime?.name ?? ""]);
+      }
+      io.stdout(formatTable(rows));
+    });
+
+  containers
+    .command("info")
+    .description("print a container as JSON (an OCI spec shown decoded)")
+    .argument("<id>", "container id")
+    .action(async (id: string, _flags: unknown, command: Command) => {
+      const { client, callOptions } = connect(command);
+      const { container } = await client.containers.get({ id }, callOptions);
+      if (container === undefined) throw new Error(`container "${id}": the server returned no record`);
+      io.stdout(formatJson(containerToJson(container)));
+    });
+
+  containers
+    .command("label")
+    .description("set labels (key=value) and remove them (key=); prints the resulting labels like ctr")
+    .argument("<id>", "container id")
+    .addArgument(new Argument("<labels...>", "key=value to set, key= to remove").argParser(collectLabel))
+    .action(async (id: string, pairs: string[], _flags: unknown, command: Command) => {
+      const { client, callOptions } = connect(command);
+      const labels = parseLabels(pairs);
+      const { container } = await client.containers.update(
+        { container: { id, labels }, updateMask: { paths: Object.keys(labels).map((key) => `labels.${key}`) } },
+        callOptions,
+      );
+      const resulting = Object.entries(container?.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      io.stdout(`${resulting.map(([key, value]) => `${key}=${value}`).join(",")}\n`);
+    });
+
+  containers
+    .command("rm")
+    .aliases(["delete", "del", "remove"])
+    .description("delete containers; an id that fails is reported and the rest are still deleted")
+    .argument("<ids...>", "container ids")
+    .action(async (ids: string[], _flags: unknown, command: Command) => {
+      const { client, callOptions, options } = connect(command);
+      let failed = 0;
+      for (const id of ids) {
+        try {
+          await client.containers.delete({ id }, callOptions);
+        } catch (error) {
+          failed++;
+          io.stderr(`berth: ${describeError(error, options.address)}\n`);
+        }
+      }
+      if (failed > 0) throw new ReportedError(`${failed} of ${ids.length} containers not deleted`);
+    });
+
+  return containers;
+}
+
+/** commander argParser for `key=value` options and arguments: validates and collects them. */
+function collectLabel(value: string, previous: readonly string[] = []): readonly string[] {
+  try {
+    parseLabel(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+  return [...previous, value];
+}
+
+async function readSpecFile(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new Error(`cannot read spec file "${path}": ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

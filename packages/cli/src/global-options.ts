@@ -1,0 +1,76 @@
+/**
+ * The options every berth command takes (ctr's global flags): where berthd is,
+ * which namespace, the per-call timeout, and the wire protocol.
+ */
+import { DEFAULT_NAMESPACE } from "@berth/client";
+import { defaultSocketPath, type NodeProtocol } from "@berth/client/node";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { parseTimeout } from "./duration.js";
+
+/** The global options once flags, environment and defaults are combined. */
+export interface GlobalOptions {
+  /** Unix socket path or TCP address of berthd. */
+  readonly address: string;
+  /** Namespace sent with every call. */
+  readonly namespace: string;
+  /** Deadline of each call in milliseconds; absent means none. */
+  readonly timeoutMs?: number;
+  /** Wire protocol. */
+  readonly protocol: NodeProtocol;
+}
+
+/** The global options as commander parsed them from the command line. */
+export interface GlobalFlags {
+  readonly address?: string;
+  readonly namespace?: string;
+  readonly timeout?: number | undefined;
+  readonly protocol?: NodeProtocol;
+}
+
+/**
+ * Declares the global options on the program. Environment fallbacks are
+ * applied by {@link resolveGlobalOptions}, not by commander, so that an empty
+ * variable counts as unset and the environment can be injected in tests.
+ */
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .addOption(
+      new Option("--address <path>", "address of berthd's socket (env: BERTH_ADDRESS, then CONTAINERD_ADDRESS)"),
+    )
+    .addOption(
+      new Option("-n, --namespace <ns>", `namespace to use (env: CONTAINERD_NAMESPACE; default: ${DEFAULT_NAMESPACE})`),
+    )
+    .addOption(
+      new Option("--timeout <duration>", "deadline of each call, e.g. 500ms, 5s, 1m (default: none)").argParser(
+        timeoutArgument,
+      ),
+    )
+    .addOption(new Option("--protocol <protocol>", "wire protocol").choices(["grpc", "connect"]).default("grpc"));
+}
+
+/**
+ * Combines parsed flags with the environment: `--address`, else
+ * `BERTH_ADDRESS`, else `CONTAINERD_ADDRESS`, else the default socket path;
+ * `-n`, else `CONTAINERD_NAMESPACE`, else `default`.
+ */
+export function resolveGlobalOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv): GlobalOptions {
+  const address = flags.address ?? nonEmpty(env.BERTH_ADDRESS) ?? nonEmpty(env.CONTAINERD_ADDRESS);
+  const options = {
+    address: address ?? defaultSocketPath(env),
+    namespace: flags.namespace ?? nonEmpty(env.CONTAINERD_NAMESPACE) ?? DEFAULT_NAMESPACE,
+    protocol: flags.protocol ?? "grpc",
+  };
+  return flags.timeout === undefined ? options : { ...options, timeoutMs: flags.timeout };
+}
+
+function timeoutArgument(value: string): number | undefined {
+  try {
+    return parseTimeout(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === "" ? undefined : value;
+}

@@ -1,0 +1,56 @@
+/**
+ * The berth program: global options, commands, and how a run ends (the exit
+ * code, and `berth: <message>` on standard error for a failure).
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { type CliIo, createProcessIo } from "./cli-context.js";
+import { addContainersCommand } from "./commands/containers.js";
+import { describeError, ReportedError } from "./errors.js";
+import { addGlobalOptions, type GlobalFlags, resolveGlobalOptions } from "./global-options.js";
+
+/** The version in this package's package.json (one directory above `src/` and `dist/`). */
+export function packageVersion(): string {
+  const json: unknown = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  return typeof json === "object" && json !== null && "version" in json ? String(json.version) : "unknown";
+}
+
+/**
+ * Builds the berth command tree. Commander's own exits are turned into
+ * exceptions so that {@link runCli} decides the exit code; its messages go to `io`.
+ */
+export function createProgram(io: CliIo = createProcessIo()): Command {
+  const program = new Command("berth")
+    .description("a ctr-like command line for berthd, containerd's container-metadata API")
+    .version(packageVersion(), "-v, --version", "print the version")
+    .exitOverride()
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      // Usage errors read like every other failure: `berth: <message>`.
+      outputError: (text, write) => write(text.replace(/^error: /, "berth: ")),
+    })
+    .showSuggestionAfterError();
+  addGlobalOptions(program);
+  addContainersCommand(program, io);
+  return program;
+}
+
+/**
+ * Runs berth with `argv` (as `process.argv`: node, script, arguments…) and
+ * returns the exit code: 0 on success (and for `--help`/`--version`), 1 on failure.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = createProcessIo()): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    // Commander has already printed its usage errors and help.
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ReportedError) return error.exitCode;
+    const { address } = resolveGlobalOptions(program.opts<GlobalFlags>(), io.env);
+    io.stderr(`berth: ${describeError(error, address)}\n`);
+    return 1;
+  }
+}
