@@ -4,6 +4,10 @@
  * `@berth/client/node` or `@berth/client/web`.
  */
 import { Containers } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
+import { Leases } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
+import { Namespaces } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
+import { Health } from "@berth/gen/grpc/health/v1/health_pb.js";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 
 /** gRPC metadata key carrying containerd's namespace. */
@@ -24,6 +28,14 @@ export interface BerthClient {
   readonly namespace: string;
   /** `containerd.services.containers.v1.Containers` */
   readonly containers: Client<typeof Containers>;
+  /** `containerd.services.namespaces.v1.Namespaces` (Get and List ignore the namespace header). */
+  readonly namespaces: Client<typeof Namespaces>;
+  /** `containerd.services.leases.v1.Leases` */
+  readonly leases: Client<typeof Leases>;
+  /** `containerd.services.events.v1.Events` (Subscribe sees every namespace unless filtered). */
+  readonly events: Client<typeof Events>;
+  /** `grpc.health.v1.Health` */
+  readonly health: Client<typeof Health>;
   /** The same client in another namespace, sharing the transport. */
   withNamespace(namespace: string): BerthClient;
 }
@@ -38,6 +50,10 @@ export function createBerthClient(transport: Transport, options: BerthClientOpti
   return {
     namespace,
     containers: createClient(Containers, namespaced),
+    namespaces: createClient(Namespaces, namespaced),
+    leases: createClient(Leases, namespaced),
+    events: createClient(Events, namespaced),
+    health: createClient(Health, namespaced),
     withNamespace: (other) => createBerthClient(transport, { namespace: other }),
   };
 }
