@@ -1,9 +1,15 @@
 import { type Container, ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import {
+  ContainerCreateSchema,
+  ContainerDeleteSchema,
+  ContainerUpdateSchema,
+} from "@berth/gen/containerd/events/container_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { BerthError, invalidArgument, notFound, plainError } from "../errdefs.js";
 import type { ContainerStore, ListOptions } from "../store/types.js";
 import { type Clock, systemClock } from "./clock.js";
 import { containerFields } from "./container-fields.js";
+import type { EventsLocal } from "./events.js";
 import { applyContainerMask } from "./container-mask.js";
 import { validateContainer } from "./container-validation.js";
 import { type Filter, FilterParseError, parseFilters } from "./filters/index.js";
@@ -14,6 +20,8 @@ import type { RequestNamespace } from "./namespace.js";
 /** Dependencies of {@link createContainersLocal}. */
 export interface ContainersLocalOptions {
   readonly store: ContainerStore;
+  /** Where committed changes are announced. */
+  readonly events: Pick<EventsLocal, "emit">;
   readonly clock?: Clock;
 }
 
@@ -35,7 +43,7 @@ export interface ContainersLocal {
 }
 
 /** Builds the containers rules over a store. */
-export function createContainersLocal({ store, clock = systemClock }: ContainersLocalOptions): ContainersLocal {
+export function createContainersLocal({ store, events, clock = systemClock }: ContainersLocalOptions): ContainersLocal {
   return {
     async get(requestNamespace, id) {
       const namespace = requestNamespace.require();
@@ -68,6 +76,11 @@ export function createContainersLocal({ store, clock = systemClock }: Containers
         updatedAt: now,
       });
       await store.create(namespace, container);
+      events.emit(namespace, "/containers/create", ContainerCreateSchema, {
+        id: container.id,
+        image: container.image,
+        runtime: { name: container.runtime?.name ?? "", options: container.runtime?.options },
+      });
       return container;
     },
 
@@ -90,12 +103,21 @@ export function createContainersLocal({ store, clock = systemClock }: Containers
           ? notFound(`container ${goQuote(patch.id)}`)
           : notFound(`cannot update container ${goQuote(patch.id)} in namespace ${goQuote(namespace)}`);
       }
+      events.emit(namespace, "/containers/update", ContainerUpdateSchema, {
+        id: updated.id,
+        image: updated.image,
+        labels: updated.labels,
+        snapshotKey: updated.snapshotKey,
+      });
       return updated;
     },
 
     async delete(requestNamespace, id) {
       const namespace = requestNamespace.require();
-      if (await store.delete(namespace, id)) return;
+      if (await store.delete(namespace, id)) {
+        events.emit(namespace, "/containers/delete", ContainerDeleteSchema, { id });
+        return;
+      }
       throw (await store.hasAny(namespace))
         ? notFound(`container ${id}`)
         : notFound(`cannot delete container ${goQuote(id)} in namespace ${goQuote(namespace)}`);

@@ -1,6 +1,8 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
-import { createContainersLocal } from "../local/containers.js";
+import { createExchange, type Exchange } from "../events/exchange.js";
+import { createLocal } from "../local/index.js";
+import { sweepExpiredLeases } from "../local/lease-expiry.js";
 import { createRoutes } from "../services/routes.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
@@ -26,6 +28,8 @@ export interface BerthdOptions {
   readonly logger: Logger;
   /** How long shutdown waits for in-flight calls (default 5 s). */
   readonly shutdownGraceMs?: number;
+  /** How often expired leases are removed (default 60 s). */
+  readonly leaseSweepIntervalMs?: number;
 }
 
 /** A running berthd. */
@@ -43,10 +47,11 @@ export interface Berthd {
  */
 export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   const store = await openStore(options.root);
+  const exchange = createExchange();
   const listeners: Listener[] = [];
   const grace = options.shutdownGraceMs ?? 5000;
   try {
-    const handler = createHandler(store, options.logger);
+    const handler = createHandler(store, exchange, options.logger);
     listeners.push(await listenUnix(handler, { path: options.address, uid: options.uid, gid: options.gid }));
     if (options.listen !== undefined) listeners.push(await listenTcp(handler, options.listen));
   } catch (error) {
@@ -54,19 +59,30 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
     await store.close();
     throw error;
   }
+  const sweep = () =>
+    sweepExpiredLeases(store).catch((error: unknown) => options.logger.warn({ err: error }, "lease sweep failed"));
+  let sweeping = sweep();
+  const sweeper = setInterval(() => {
+    sweeping = sweeping.then(sweep);
+  }, options.leaseSweepIntervalMs ?? 60_000);
+  sweeper.unref();
   return {
     addresses: listeners.map((listener) => listener.address),
     async close() {
+      clearInterval(sweeper);
+      // Subscriptions never end by themselves: end them first so the drain can finish.
+      exchange.close();
       await Promise.all(listeners.map((listener) => listener.close(grace)));
+      await sweeping;
       await store.close();
     },
   };
 }
 
 /** The Connect request handler over a store: routes, interceptors, limits. */
-export function createHandler(store: Store, logger: Logger): RequestHandler {
+export function createHandler(store: Store, exchange: Exchange, logger: Logger): RequestHandler {
   return connectNodeAdapter({
-    routes: createRoutes({ containers: createContainersLocal({ store: store.containers }) }),
+    routes: createRoutes(createLocal(store, exchange)),
     // Interceptors run outermost first: the logger sees the mapped status.
     interceptors: [createLoggingInterceptor(logger), errorInterceptor],
     contextValues: requestContextValues,

@@ -25,3 +25,67 @@ export class KeyLock {
     }
   }
 }
+
+interface RwState {
+  readers: number;
+  writer: boolean;
+  readonly waiting: { readonly exclusive: boolean; readonly grant: () => void }[];
+}
+
+/**
+ * Shared/exclusive locks per key, granted in arrival order. Many writers inside
+ * a namespace share its lock; deleting the namespace takes it exclusively, so no
+ * record can be added to a namespace while it is being removed.
+ */
+export class SharedKeyLock {
+  private readonly states = new Map<string, RwState>();
+
+  /** Runs `task` while holding `key` shared. */
+  shared<T>(key: string, task: () => Promise<T>): Promise<T> {
+    return this.hold(key, false, task);
+  }
+
+  /** Runs `task` while holding `key` alone. */
+  exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
+    return this.hold(key, true, task);
+  }
+
+  private async hold<T>(key: string, exclusive: boolean, task: () => Promise<T>): Promise<T> {
+    let state = this.states.get(key);
+    if (state === undefined) {
+      state = { readers: 0, writer: false, waiting: [] };
+      this.states.set(key, state);
+    }
+    if (state.waiting.length === 0 && this.grantable(state, exclusive)) {
+      this.take(state, exclusive);
+    } else {
+      const queued = state;
+      await new Promise<void>((resolve) => queued.waiting.push({ exclusive, grant: resolve }));
+    }
+    try {
+      return await task();
+    } finally {
+      this.release(key, state, exclusive);
+    }
+  }
+
+  private grantable(state: RwState, exclusive: boolean): boolean {
+    return !state.writer && (!exclusive || state.readers === 0);
+  }
+
+  private take(state: RwState, exclusive: boolean): void {
+    if (exclusive) state.writer = true;
+    else state.readers += 1;
+  }
+
+  private release(key: string, state: RwState, exclusive: boolean): void {
+    if (exclusive) state.writer = false;
+    else state.readers -= 1;
+    for (let next = state.waiting[0]; next !== undefined && this.grantable(state, next.exclusive); next = state.waiting[0]) {
+      state.waiting.shift();
+      this.take(state, next.exclusive);
+      next.grant();
+    }
+    if (state.readers === 0 && !state.writer && state.waiting.length === 0) this.states.delete(key);
+  }
+}

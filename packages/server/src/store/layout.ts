@@ -4,18 +4,23 @@
  * ```
  * <root>/db  (LevelDB; keys utf8, values bytes)
  * │
- * ├─ !meta!schema                              "1"  (layout version)
- * └─ !v1!                                      sublevel "v1": everything versioned
- *    └─ !v1!!<namespace>!                      one sublevel per namespace
- *       └─ !v1!!<namespace>!!containers!<id>   Container, protobuf binary
- *                                               (containerd.services.containers.v1.Container)
+ * ├─ !meta!schema                                  "1"  (layout version)
+ * ├─ !namespaces!<name>                            Namespace, protobuf binary (name + labels)
+ * └─ !v1!                                          sublevel "v1": records per namespace
+ *    └─ !v1!!<namespace>!                          one sublevel per namespace
+ *       ├─ !containers!<id>                        Container, protobuf binary
+ *       │                                           (containerd.services.containers.v1.Container)
+ *       ├─ !leases!<id>                            Lease, protobuf binary
+ *       └─ !lease-resources!<lease>/<type>/<id>    Resource, protobuf binary; the three
+ *                                                   parts URI-encoded, so `/` separates them
  * ```
  *
- * A namespace name is a containerd identifier and cannot contain `!`, so one
+ * Namespace names are containerd identifiers and cannot contain `!`, so one
  * namespace's keys never fall inside another's range. Container ids are
  * identifiers too; within a namespace they sort in byte order, which is the order
  * List returns. A record is one key: a write replaces it whole, so no reader can
- * see a partial container.
+ * see a partial record. A namespace record exists for every namespace that holds
+ * anything: it is written in the same batch as the first record in it.
  */
 import type { AbstractLevel, AbstractSublevel } from "abstract-level";
 
@@ -33,29 +38,63 @@ const MAX_CACHED_NAMESPACES = 4096;
 
 const BYTES = { valueEncoding: "view" } as const;
 
+/** The sections of one namespace. */
+export interface NamespaceSections {
+  readonly containers: Section;
+  readonly leases: Section;
+  readonly leaseResources: Section;
+}
+
 /** Builds (and caches) the sublevels of one database. */
 export class Layout {
   /** `!meta!`: layout version and other database-wide facts. */
   readonly meta: AbstractSublevel<Database, unknown, string, string>;
+  /** `!namespaces!`: one record per namespace, keyed by name. */
+  readonly namespaces: Section;
   private readonly versioned: Section;
-  private readonly containerSections = new Map<string, Section>();
+  private readonly cache = new Map<string, NamespaceSections>();
 
   constructor(readonly db: Database) {
     this.meta = db.sublevel<string, string>("meta", { valueEncoding: "utf8" });
+    this.namespaces = db.sublevel<string, Uint8Array>("namespaces", BYTES) as Section;
     this.versioned = db.sublevel<string, Uint8Array>("v1", BYTES) as Section;
+  }
+
+  /** The sections of one namespace. */
+  of(namespace: string): NamespaceSections {
+    let sections = this.cache.get(namespace);
+    if (sections === undefined) {
+      // Sublevels are cheap to rebuild; the cap only keeps a flood of names from growing memory.
+      if (this.cache.size >= MAX_CACHED_NAMESPACES) this.cache.clear();
+      const root = this.versioned.sublevel<string, Uint8Array>(namespace, BYTES);
+      const section = (name: string) => root.sublevel<string, Uint8Array>(name, BYTES) as unknown as Section;
+      sections = {
+        containers: section("containers"),
+        leases: section("leases"),
+        leaseResources: section("lease-resources"),
+      };
+      this.cache.set(namespace, sections);
+    }
+    return sections;
   }
 
   /** The containers of one namespace, keyed by container id. */
   containers(namespace: string): Section {
-    let section = this.containerSections.get(namespace);
-    if (section === undefined) {
-      // Sublevels are cheap to rebuild; the cap only keeps a flood of names from growing memory.
-      if (this.containerSections.size >= MAX_CACHED_NAMESPACES) this.containerSections.clear();
-      section = this.versioned
-        .sublevel<string, Uint8Array>(namespace, BYTES)
-        .sublevel<string, Uint8Array>("containers", BYTES) as unknown as Section;
-      this.containerSections.set(namespace, section);
-    }
-    return section;
+    return this.of(namespace).containers;
   }
+}
+
+/** Key of a lease's resource in `lease-resources`. */
+export function leaseResourceKey(leaseId: string, type: string, id: string): string {
+  return `${leaseResourcePrefix(leaseId)}${encodeURIComponent(type)}/${encodeURIComponent(id)}`;
+}
+
+/** Every resource key of a lease starts with this. */
+export function leaseResourcePrefix(leaseId: string): string {
+  return `${encodeURIComponent(leaseId)}/`;
+}
+
+/** The smallest key after every key starting with `prefix`. */
+export function afterPrefix(prefix: string): string {
+  return `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`;
 }

@@ -1,4 +1,5 @@
 import type { Container } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import type { Lease, Resource } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
 
 /** Options of a listing. */
 export interface ListOptions {
@@ -8,12 +9,13 @@ export interface ListOptions {
 
 /**
  * Container records per namespace, after containerd's `containers.Store`. Every
- * method is atomic; writes resolve only once durable.
+ * method is atomic; writes resolve only once durable. Writing the first record
+ * of a namespace creates the namespace.
  */
 export interface ContainerStore {
   /** The container, or undefined when the namespace holds no such id. */
   get(namespace: string, id: string): Promise<Container | undefined>;
-  /** Every container of the namespace in byte order of id, read lazily as the caller iterates. */
+  /** Every container of the namespace in byte order of id, read lazily from one snapshot. */
   list(namespace: string, options?: ListOptions): AsyncIterable<Container>;
   /** Whether the namespace holds at least one container. */
   hasAny(namespace: string): Promise<boolean>;
@@ -32,9 +34,63 @@ export interface ContainerStore {
   delete(namespace: string, id: string): Promise<boolean>;
 }
 
+/** A namespace and its labels. */
+export interface NamespaceRecord {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** Why a namespace could not be deleted. */
+export type NamespaceDeleteResult =
+  | { readonly deleted: true }
+  | { readonly deleted: false; readonly reason: "not found" }
+  | { readonly deleted: false; readonly reason: "not empty"; readonly holds: readonly string[] };
+
+/** Namespace records (containerd `metadata/namespaces.go`). */
+export interface NamespaceStore {
+  /** The namespace's labels, or undefined when it does not exist. */
+  get(name: string): Promise<NamespaceRecord | undefined>;
+  /** Every namespace in byte order of name. */
+  list(options?: ListOptions): AsyncIterable<NamespaceRecord>;
+  /**
+   * Creates a namespace.
+   * @throws BerthError (already exists) `namespace "<name>": already exists`
+   */
+  create(record: NamespaceRecord): Promise<void>;
+  /** Sets a namespace's labels to what `change` makes of them, creating the namespace if needed. */
+  update(
+    name: string,
+    change: (labels: Readonly<Record<string, string>>) => Record<string, string>,
+  ): Promise<NamespaceRecord>;
+  /** Removes a namespace with its labels and leases, unless it still holds containers. */
+  delete(name: string): Promise<NamespaceDeleteResult>;
+}
+
+/** Lease records per namespace (containerd `metadata/leases.go`). */
+export interface LeaseStore {
+  get(namespace: string, id: string): Promise<Lease | undefined>;
+  /** Every lease of the namespace in byte order of id. */
+  list(namespace: string, options?: ListOptions): AsyncIterable<Lease>;
+  /**
+   * Stores a new lease.
+   * @throws BerthError (already exists) `lease "<id>": already exists`
+   */
+  create(namespace: string, lease: Lease): Promise<void>;
+  /** Removes a lease and its resource references; false when it does not exist. */
+  delete(namespace: string, id: string): Promise<boolean>;
+  /** Adds a resource reference; false when the lease does not exist. */
+  addResource(namespace: string, id: string, resource: Resource): Promise<boolean>;
+  /** Drops a resource reference (a missing one is fine); false when the lease does not exist. */
+  deleteResource(namespace: string, id: string, resource: Resource): Promise<boolean>;
+  /** The lease's resources in key order, or undefined when it does not exist. */
+  listResources(namespace: string, id: string): Promise<Resource[] | undefined>;
+}
+
 /** The whole store: one object per kind of record, and its lifecycle. */
 export interface Store {
   readonly containers: ContainerStore;
+  readonly namespaces: NamespaceStore;
+  readonly leases: LeaseStore;
   /** Waits for accepted writes, then closes the database. */
   close(): Promise<void>;
 }

@@ -552,7 +552,7 @@ describe("ContainerStore: classic-level on disk", () => {
     const raw = new Level<string, string>(join(dir, "db"), { keyEncoding: "utf8", valueEncoding: "utf8" });
     try {
       expect(await raw.get("!meta!schema")).toBe("1");
-      expect(await raw.keys().all()).toEqual(["!meta!schema", "!v1!!k8s.io!!containers!c1"]);
+      expect(await raw.keys().all()).toEqual(["!meta!schema", "!namespaces!k8s.io", "!v1!!k8s.io!!containers!c1"]);
       const value = await raw.get("!v1!!k8s.io!!containers!c1", { valueEncoding: "view" });
       expect(value && Buffer.from(value).equals(Buffer.from(toBinary(ContainerSchema, container("c1"))))).toBe(true);
     } finally {

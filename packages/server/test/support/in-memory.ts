@@ -2,7 +2,8 @@ import { createBerthClient } from "@berth/client";
 import { createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { MemoryLevel } from "memory-level";
 import type { Clock } from "../../src/local/clock.js";
-import { createContainersLocal } from "../../src/local/containers.js";
+import { createExchange } from "../../src/events/exchange.js";
+import { createLocal } from "../../src/local/index.js";
 import { NAMESPACE_HEADER, resolveNamespace } from "../../src/local/namespace.js";
 import { errorInterceptor } from "../../src/server/errors.js";
 import { requestNamespaceKey } from "../../src/services/context.js";
@@ -24,9 +25,10 @@ const namespaceFromHeader: Interceptor = (next) => (request) => {
 export async function createInMemoryBerth(options: { clock?: Clock } = {}) {
   const db = new MemoryLevel<string, Uint8Array>({ keyEncoding: "utf8", valueEncoding: "view" });
   const store = await createLevelStore(db as unknown as Database);
-  const containers = createContainersLocal({ store: store.containers, ...options });
-  const transport = createRouterTransport(createRoutes({ containers }), {
+  const exchange = createExchange();
+  const local = createLocal(store, exchange, options.clock);
+  const transport = createRouterTransport(createRoutes(local), {
     router: { interceptors: [namespaceFromHeader, errorInterceptor] },
   });
-  return { store, transport, client: createBerthClient(transport, { namespace: "default" }) };
+  return { store, exchange, transport, client: createBerthClient(transport, { namespace: "default" }) };
 }

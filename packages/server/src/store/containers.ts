@@ -1,0 +1,71 @@
+import { type Container, ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { alreadyExists } from "../errdefs.js";
+import { type StoreContext, writeInNamespace } from "./context.js";
+import type { ContainerStore, ListOptions } from "./types.js";
+
+const decode = (bytes: Uint8Array) => fromBinary(ContainerSchema, bytes);
+const encode = (container: Container) => toBinary(ContainerSchema, container);
+const lockKey = (namespace: string, id: string) => `containers/${namespace}/${id}`;
+
+/** Container records over the shared store context. */
+export function createContainerStore(context: StoreContext): ContainerStore {
+  const { layout, queue, records } = context;
+  return {
+    async get(namespace, id) {
+      const bytes = await layout.containers(namespace).get(id);
+      return bytes === undefined ? undefined : decode(bytes);
+    },
+
+    async *list(namespace: string, options: ListOptions = {}) {
+      const iterator = layout.containers(namespace).iterator();
+      try {
+        for await (const [, bytes] of iterator) {
+          if (options.signal?.aborted) return;
+          yield decode(bytes);
+        }
+      } finally {
+        await iterator.close();
+      }
+    },
+
+    async hasAny(namespace) {
+      const keys = await layout.containers(namespace).keys({ limit: 1 }).all();
+      return keys.length > 0;
+    },
+
+    create(namespace, container) {
+      const section = layout.containers(namespace);
+      return writeInNamespace(context, namespace, (withNamespace) =>
+        records.run(lockKey(namespace, container.id), async () => {
+          if ((await section.has(container.id)) === true) {
+            throw alreadyExists(`container "${container.id}"`);
+          }
+          const bytes = encode(container);
+          await queue.commit(withNamespace((batch) => batch.put(container.id, bytes, { sublevel: section })));
+        }),
+      );
+    },
+
+    update(namespace, id, change) {
+      const section = layout.containers(namespace);
+      return records.run(lockKey(namespace, id), async () => {
+        const bytes = await section.get(id);
+        if (bytes === undefined) return undefined;
+        const next = change(decode(bytes));
+        const nextBytes = encode(next);
+        await queue.commit((batch) => batch.put(id, nextBytes, { sublevel: section }));
+        return next;
+      });
+    },
+
+    delete(namespace, id) {
+      const section = layout.containers(namespace);
+      return records.run(lockKey(namespace, id), async () => {
+        if ((await section.has(id)) !== true) return false;
+        await queue.commit((batch) => batch.del(id, { sublevel: section }));
+        return true;
+      });
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { NamespaceSchema } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import type { BatchWriter, CommitQueue } from "./commit-queue.js";
+import type { KeyLock, SharedKeyLock } from "./key-lock.js";
+import type { Layout } from "./layout.js";
+
+/** What the record stores share: the layout, the commit queue and the locks. */
+export interface StoreContext {
+  readonly layout: Layout;
+  readonly queue: CommitQueue;
+  /** Serialises writes to one record (`<kind>/<namespace>/<id>`). */
+  readonly records: KeyLock;
+  /** Held shared by writes inside a namespace, exclusively by writes to the namespace itself. */
+  readonly namespaces: SharedKeyLock;
+}
+
+/**
+ * Runs a write inside `namespace` (holding it shared) and hands the task a
+ * writer that also creates the namespace record when it does not exist yet, so
+ * the first record in a namespace and the namespace appear in one batch.
+ */
+export function writeInNamespace<T>(
+  context: StoreContext,
+  namespace: string,
+  task: (withNamespace: (write: BatchWriter) => BatchWriter) => Promise<T>,
+): Promise<T> {
+  return context.namespaces.shared(namespace, async () => {
+    const exists = (await context.layout.namespaces.has(namespace)) === true;
+    const record = exists ? undefined : toBinary(NamespaceSchema, create(NamespaceSchema, { name: namespace }));
+    return task((write) => (batch) => {
+      write(batch);
+      if (record !== undefined) batch.put(namespace, record, { sublevel: context.layout.namespaces });
+    });
+  });
+}

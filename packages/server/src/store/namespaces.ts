@@ -1,0 +1,73 @@
+import { NamespaceSchema } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { alreadyExists } from "../errdefs.js";
+import type { StoreContext } from "./context.js";
+import type { ListOptions, NamespaceRecord, NamespaceStore } from "./types.js";
+
+const decode = (bytes: Uint8Array): NamespaceRecord => {
+  const { name, labels } = fromBinary(NamespaceSchema, bytes);
+  return { name, labels };
+};
+const encode = (record: NamespaceRecord) =>
+  toBinary(NamespaceSchema, create(NamespaceSchema, { name: record.name, labels: { ...record.labels } }));
+
+/** Namespace records over the shared store context. */
+export function createNamespaceStore(context: StoreContext): NamespaceStore {
+  const { layout, queue } = context;
+  return {
+    async get(name) {
+      const bytes = await layout.namespaces.get(name);
+      return bytes === undefined ? undefined : decode(bytes);
+    },
+
+    async *list(options: ListOptions = {}) {
+      const iterator = layout.namespaces.iterator();
+      try {
+        for await (const [, bytes] of iterator) {
+          if (options.signal?.aborted) return;
+          yield decode(bytes);
+        }
+      } finally {
+        await iterator.close();
+      }
+    },
+
+    create(record) {
+      return context.namespaces.exclusive(record.name, async () => {
+        if ((await layout.namespaces.has(record.name)) === true) {
+          throw alreadyExists(`namespace "${record.name}"`);
+        }
+        const bytes = encode(record);
+        await queue.commit((batch) => batch.put(record.name, bytes, { sublevel: layout.namespaces }));
+      });
+    },
+
+    update(name, change) {
+      return context.namespaces.exclusive(name, async () => {
+        const bytes = await layout.namespaces.get(name);
+        const record = { name, labels: change(bytes === undefined ? {} : decode(bytes).labels) };
+        const nextBytes = encode(record);
+        await queue.commit((batch) => batch.put(name, nextBytes, { sublevel: layout.namespaces }));
+        return record;
+      });
+    },
+
+    delete(name) {
+      return context.namespaces.exclusive(name, async () => {
+        if ((await layout.namespaces.has(name)) !== true) return { deleted: false, reason: "not found" } as const;
+        const sections = layout.of(name);
+        const containers = await sections.containers.keys({ limit: 1 }).all();
+        if (containers.length > 0) return { deleted: false, reason: "not empty", holds: ["containers"] } as const;
+        // Leases and their resource references go with the namespace, as in containerd.
+        const leaseKeys = await sections.leases.keys().all();
+        const resourceKeys = await sections.leaseResources.keys().all();
+        await queue.commit((batch) => {
+          for (const key of leaseKeys) batch.del(key, { sublevel: sections.leases });
+          for (const key of resourceKeys) batch.del(key, { sublevel: sections.leaseResources });
+          batch.del(name, { sublevel: layout.namespaces });
+        });
+        return { deleted: true } as const;
+      });
+    },
+  };
+}
