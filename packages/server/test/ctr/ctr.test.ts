@@ -139,6 +139,20 @@ function normalise(text: string): string {
     .replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})? \+0000 UTC /gm, "<TIME> ");
 }
 
+/**
+ * `ctr c label` prints the container's resulting labels as `k=v,k2=v2` in Go map order, which is random
+ * (cmd/ctr/commands/containers/containers.go ranges over the map); sort the items. (`ctr ns ls` sorts
+ * its labels itself, and `ctr events` prints JSON, whose map keys Go sorts.)
+ */
+function sortLabelList(stdout: string): string {
+  return stdout.replace(/^(.+)$/m, (line) => line.split(",").sort().join(","));
+}
+
+function isContainerLabel(args: readonly string[]): boolean {
+  const at = args.indexOf("label");
+  return at > 0 && ["c", "container", "containers"].includes(args[at - 1] ?? "");
+}
+
 function resolveArgs(args: readonly string[]): string[] {
   return args.map((arg) => (arg === "{ROOTFS}" ? rootfs : arg));
 }
@@ -147,7 +161,12 @@ function resolveArgs(args: readonly string[]): string[] {
 async function check(step: CtrStep): Promise<CtrResult> {
   const startedAt = Date.now();
   const result = await runCtr(resolveArgs(step.args));
-  const actual = { code: result.code ?? -1, stdout: normalise(result.stdout), stderr: normalise(result.stderr) };
+  const stdout = normalise(result.stdout);
+  const actual = {
+    code: result.code ?? -1,
+    stdout: isContainerLabel(step.args) ? sortLabelList(stdout) : stdout,
+    stderr: normalise(result.stderr),
+  };
   if (recordFile) {
     recorded.steps[step.title] = { ...actual, at: [startedAt, Date.now()] };
     return result;
