@@ -1,17 +1,17 @@
-import { type Container, ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import {
   ContainerCreateSchema,
   ContainerDeleteSchema,
   ContainerUpdateSchema,
 } from "@berth/gen/containerd/events/container_pb.js";
+import { type Container, ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { BerthError, invalidArgument, notFound, plainError } from "../errdefs.js";
 import type { ContainerStore, ListOptions } from "../store/types.js";
 import { type Clock, systemClock } from "./clock.js";
 import { containerFields } from "./container-fields.js";
-import type { EventsLocal } from "./events.js";
 import { applyContainerMask } from "./container-mask.js";
 import { validateContainer } from "./container-validation.js";
+import type { EventsLocal } from "./events.js";
 import { type Filter, FilterParseError, parseFilters } from "./filters/index.js";
 import { goQuote } from "./go-quote.js";
 import { withoutEmptyLabels } from "./labels.js";

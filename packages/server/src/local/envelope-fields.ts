@@ -4,7 +4,10 @@ import type { FieldAdaptor } from "./filters/index.js";
 import { ownEntry } from "./labels.js";
 
 /** Payload fields a subscription filter can see under `event.`, per payload type (containerd's Field methods). */
-const PAYLOAD_FIELDS: Record<string, (payload: Record<string, unknown>, path: readonly string[]) => string | undefined> = {
+const PAYLOAD_FIELDS: Record<
+  string,
+  (payload: Record<string, unknown>, path: readonly string[]) => string | undefined
+> = {
   "containerd.events.ContainerCreate": (payload, path) => {
     if (path.length === 1 && (path[0] === "id" || path[0] === "image")) return nonEmpty(payload[path[0]]);
     if (path.length === 2 && path[0] === "runtime" && path[1] === "name") {

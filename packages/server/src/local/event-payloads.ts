@@ -1,4 +1,8 @@
-import { ContainerCreateSchema, ContainerDeleteSchema, ContainerUpdateSchema } from "@berth/gen/containerd/events/container_pb.js";
+import {
+  ContainerCreateSchema,
+  ContainerDeleteSchema,
+  ContainerUpdateSchema,
+} from "@berth/gen/containerd/events/container_pb.js";
 import {
   NamespaceCreateSchema,
   NamespaceDeleteSchema,
@@ -29,7 +33,9 @@ export function packEvent<Desc extends DescMessage>(schema: Desc, payload: Messa
 }
 
 /** Decodes a payload of a known event type, or undefined (unknown type or bad bytes). */
-export function unpackEvent(event: Any | undefined): { typeName: string; payload: Record<string, unknown> } | undefined {
+export function unpackEvent(
+  event: Any | undefined,
+): { typeName: string; payload: Record<string, unknown> } | undefined {
   if (event === undefined) return undefined;
   const schema = PAYLOADS.get(event.typeUrl.slice(event.typeUrl.lastIndexOf("/") + 1));
   if (schema === undefined) return undefined;

@@ -15,13 +15,19 @@ export interface LeaseSweepOptions {
  * namespace. An unparseable time is ignored and the lease kept, as containerd's GC does.
  * @returns the number of leases deleted
  */
-export async function sweepExpiredLeases({ namespaces, leases, now = () => new Date() }: LeaseSweepOptions): Promise<number> {
+export async function sweepExpiredLeases({
+  namespaces,
+  leases,
+  now = () => new Date(),
+}: LeaseSweepOptions): Promise<number> {
   const cutoff = now().getTime();
   let deleted = 0;
   for await (const { name } of namespaces.list()) {
     const expired: string[] = [];
     for await (const lease of leases.list(name)) {
-      const expiry = Object.hasOwn(lease.labels, EXPIRE_LABEL) ? Date.parse(lease.labels[EXPIRE_LABEL] ?? "") : Number.NaN;
+      const expiry = Object.hasOwn(lease.labels, EXPIRE_LABEL)
+        ? Date.parse(lease.labels[EXPIRE_LABEL] ?? "")
+        : Number.NaN;
       if (!Number.isNaN(expiry) && expiry < cutoff) expired.push(lease.id);
     }
     for (const id of expired) if (await leases.delete(name, id)) deleted += 1;

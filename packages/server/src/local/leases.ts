@@ -1,11 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { type Lease, LeaseSchema, type Resource } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
 import { create } from "@bufbuild/protobuf";
-import { randomBytes } from "node:crypto";
-import { invalidArgument, notFound, BerthError } from "../errdefs.js";
+import { BerthError, invalidArgument, notFound } from "../errdefs.js";
 import type { LeaseStore } from "../store/types.js";
 import { type Clock, systemClock } from "./clock.js";
-import { type Filter, FilterParseError, parseFilters } from "./filters/index.js";
 import type { FieldAdaptor } from "./filters/index.js";
+import { type Filter, FilterParseError, parseFilters } from "./filters/index.js";
 import { goQuote } from "./go-quote.js";
 import { ownEntry, withoutEmptyLabels } from "./labels.js";
 import type { RequestNamespace } from "./namespace.js";

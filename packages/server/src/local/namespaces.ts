@@ -1,4 +1,8 @@
-import { NamespaceCreateSchema, NamespaceDeleteSchema, NamespaceUpdateSchema } from "@berth/gen/containerd/events/namespace_pb.js";
+import {
+  NamespaceCreateSchema,
+  NamespaceDeleteSchema,
+  NamespaceUpdateSchema,
+} from "@berth/gen/containerd/events/namespace_pb.js";
 import { type Namespace, NamespaceSchema } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { BerthError, failedPrecondition, notFound, plainError } from "../errdefs.js";

@@ -7,7 +7,11 @@ import type { RequestNamespace } from "./namespace.js";
  * berthd runs nothing, so every existing container has no task. ctr and the Go
  * client call it before deleting a container and treat any error as "no task".
  */
-export async function getTask(containers: ContainersLocal, namespace: RequestNamespace, containerId: string): Promise<never> {
+export async function getTask(
+  containers: ContainersLocal,
+  namespace: RequestNamespace,
+  containerId: string,
+): Promise<never> {
   await containers.get(namespace, containerId);
   throw plainError("not found", `task ${containerId} not found`);
 }

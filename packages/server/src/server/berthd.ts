@@ -48,10 +48,11 @@ export interface Berthd {
 export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   const store = await openStore(options.root);
   const exchange = createExchange();
+  const shuttingDown = new AbortController();
   const listeners: Listener[] = [];
   const grace = options.shutdownGraceMs ?? 5000;
   try {
-    const handler = createHandler(store, exchange, options.logger);
+    const handler = createHandler(store, exchange, options.logger, shuttingDown.signal);
     listeners.push(await listenUnix(handler, { path: options.address, uid: options.uid, gid: options.gid }));
     if (options.listen !== undefined) listeners.push(await listenTcp(handler, options.listen));
   } catch (error) {
@@ -69,6 +70,7 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   return {
     addresses: listeners.map((listener) => listener.address),
     async close() {
+      shuttingDown.abort();
       clearInterval(sweeper);
       // Subscriptions never end by themselves: end them first so the drain can finish.
       exchange.close();
@@ -80,9 +82,14 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
 }
 
 /** The Connect request handler over a store: routes, interceptors, limits. */
-export function createHandler(store: Store, exchange: Exchange, logger: Logger): RequestHandler {
+export function createHandler(
+  store: Store,
+  exchange: Exchange,
+  logger: Logger,
+  shutdown?: AbortSignal,
+): RequestHandler {
   return connectNodeAdapter({
-    routes: createRoutes(createLocal(store, exchange)),
+    routes: createRoutes(createLocal(store, exchange), shutdown === undefined ? {} : { shutdown }),
     // Interceptors run outermost first: the logger sees the mapped status.
     interceptors: [createLoggingInterceptor(logger), errorInterceptor],
     contextValues: requestContextValues,

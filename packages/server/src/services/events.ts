@@ -1,4 +1,4 @@
-import { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
+import type { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { EventsLocal } from "../local/events.js";
 import { requestNamespaceKey } from "./context.js";

@@ -1,4 +1,4 @@
-import { Leases, ResourceSchema } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
+import { type Leases, ResourceSchema } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { LeasesLocal } from "../local/leases.js";
@@ -18,7 +18,8 @@ export function createLeasesService(local: LeasesLocal): ServiceImpl<typeof Leas
 
     async list(request, context) {
       const leases = [];
-      for await (const lease of local.list(context.values.get(requestNamespaceKey), request.filters)) leases.push(lease);
+      for await (const lease of local.list(context.values.get(requestNamespaceKey), request.filters))
+        leases.push(lease);
       return { leases };
     },
 

@@ -1,4 +1,4 @@
-import { NamespaceSchema, Namespaces } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
+import { NamespaceSchema, type Namespaces } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { NamespacesLocal } from "../local/namespaces.js";

@@ -1,4 +1,4 @@
-import { Tasks } from "@berth/gen/containerd/services/tasks/v1/tasks_pb.js";
+import type { Tasks } from "@berth/gen/containerd/services/tasks/v1/tasks_pb.js";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ContainersLocal } from "../local/containers.js";
 import { getTask } from "../local/tasks.js";

@@ -81,7 +81,11 @@ export class SharedKeyLock {
   private release(key: string, state: RwState, exclusive: boolean): void {
     if (exclusive) state.writer = false;
     else state.readers -= 1;
-    for (let next = state.waiting[0]; next !== undefined && this.grantable(state, next.exclusive); next = state.waiting[0]) {
+    for (
+      let next = state.waiting[0];
+      next !== undefined && this.grantable(state, next.exclusive);
+      next = state.waiting[0]
+    ) {
       state.waiting.shift();
       this.take(state, next.exclusive);
       next.grant();

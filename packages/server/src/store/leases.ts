@@ -27,7 +27,10 @@ export function createLeaseStore(context: StoreContext): LeaseStore {
 
   const resourceKeys = (namespace: string, id: string) => {
     const prefix = leaseResourcePrefix(id);
-    return layout.of(namespace).leaseResources.keys({ gte: prefix, lt: afterPrefix(prefix) }).all();
+    return layout
+      .of(namespace)
+      .leaseResources.keys({ gte: prefix, lt: afterPrefix(prefix) })
+      .all();
   };
 
   return {
@@ -90,7 +93,10 @@ export function createLeaseStore(context: StoreContext): LeaseStore {
     async listResources(namespace, id) {
       if ((await layout.of(namespace).leases.has(id)) !== true) return undefined;
       const prefix = leaseResourcePrefix(id);
-      const values = await layout.of(namespace).leaseResources.values({ gte: prefix, lt: afterPrefix(prefix) }).all();
+      const values = await layout
+        .of(namespace)
+        .leaseResources.values({ gte: prefix, lt: afterPrefix(prefix) })
+        .all();
       return values.map((bytes) => fromBinary(ResourceSchema, bytes));
     },
   };

@@ -1,4 +1,4 @@
-import { createCommitQueue, type CommitQueueOptions } from "./commit-queue.js";
+import { type CommitQueueOptions, createCommitQueue } from "./commit-queue.js";
 import { createContainerStore } from "./containers.js";
 import type { StoreContext } from "./context.js";
 import { KeyLock, SharedKeyLock } from "./key-lock.js";
@@ -27,9 +27,7 @@ export async function createLevelStore(db: Database, options: LevelStoreOptions 
   if (schema === undefined) {
     await queue.commit((batch) => batch.put("schema", SCHEMA_VERSION, { sublevel: layout.meta }));
   } else if (schema !== SCHEMA_VERSION) {
-    throw new Error(
-      `database layout version ${schema} is not supported (this berthd reads version ${SCHEMA_VERSION})`,
-    );
+    throw new Error(`database layout version ${schema} is not supported (this berthd reads version ${SCHEMA_VERSION})`);
   }
 
   return {
