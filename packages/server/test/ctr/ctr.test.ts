@@ -36,7 +36,10 @@ const PROBE_NS = "ctrevprobe";
 
 const externalAddress = process.env.BERTH_CTR_ADDRESS;
 const recordFile = process.env.BERTH_CTR_RECORD;
-const recorded: { steps: Record<string, { code: number; stdout: string; stderr: string; at: number[] }>; events: object } = {
+const recorded: {
+  steps: Record<string, { code: number; stdout: string; stderr: string; at: number[] }>;
+  events: object;
+} = {
   steps: {},
   events: {},
 };
@@ -45,13 +48,22 @@ let berthd: BerthdProcess | undefined;
 let address = "";
 let rootfs = "";
 
+/** Set when ctr is not installed: then every test fails with this message (none is skipped). */
+const missingCtr = existsSync(CTR)
+  ? undefined
+  : `${CTR} is missing: these tests drive the real ctr from Debian's containerd package. ` +
+    "Install it with .ci/install-system-deps.sh (apt-get install containerd).";
+
+/** `it`, failing at once with a clear message when ctr is not installed. */
+function ctrIt(title: string, body: () => Promise<void>): void {
+  it(title, async () => {
+    if (missingCtr !== undefined) throw new Error(missingCtr);
+    await body();
+  });
+}
+
 beforeAll(async () => {
-  if (!existsSync(CTR)) {
-    throw new Error(
-      `${CTR} is missing: these tests drive the real ctr from Debian's containerd package. ` +
-        "Install it with .ci/install-system-deps.sh (apt-get install containerd).",
-    );
-  }
+  if (missingCtr !== undefined) return;
   rootfs = await mkdtemp(join(tmpdir(), "berth-ctr-rootfs-"));
   if (externalAddress !== undefined && externalAddress !== "") {
     address = externalAddress;
@@ -186,14 +198,14 @@ function checkInfoTimes(stdout: string, expectUpdated: boolean): void {
 }
 
 describe("ctr against berthd: namespaces", () => {
-  it(`${CTR} is containerd 1.6.20's ctr (the fixtures were recorded with it)`, async () => {
+  ctrIt(`${CTR} is containerd 1.6.20's ctr (the fixtures were recorded with it)`, async () => {
     const result = await runCtr(["--version"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^ctr github\.com\/containerd\/containerd 1\.6\.20\b/);
   });
 
   for (const step of NAMESPACE_STEPS) {
-    it(step.title, async () => {
+    ctrIt(step.title, async () => {
       await check(step);
     });
   }
@@ -201,7 +213,7 @@ describe("ctr against berthd: namespaces", () => {
 
 describe("ctr against berthd: containers", () => {
   for (const step of CONTAINER_STEPS) {
-    it(step.title, async () => {
+    ctrIt(step.title, async () => {
       const result = await check(step);
       if (!recordFile && step.args.includes("info") && result.code === 0) {
         checkInfoTimes(result.stdout, step.title.includes("after labelling"));
@@ -255,7 +267,7 @@ describe("ctr against berthd: events", () => {
     await Promise.all(watchers.map((watcher) => watcher.done.catch(() => undefined)));
   });
 
-  it("ctr events subscribes (all namespaces, and with filters)", async () => {
+  ctrIt("ctr events subscribes (all namespaces, and with filters)", async () => {
     watchers = [[], EVENTS_FILTERED.filters ?? []].map((filters) => {
       const child = spawnCtr(["events", ...filters]);
       return { child, ...collect(child) };
@@ -266,17 +278,20 @@ describe("ctr against berthd: events", () => {
   });
 
   for (const step of EVENT_STEPS) {
-    it(step.title, async () => {
+    ctrIt(step.title, async () => {
       await check(step);
     });
   }
 
-  it("ctr events printed the create/update/delete events", async () => {
+  ctrIt("ctr events printed the create/update/delete events", async () => {
     const all = await probe("end", 5_000);
     for (const watcher of watchers) watcher.child.kill("SIGTERM");
     ended = await Promise.all(watchers.map((watcher) => watcher.done));
     expect(all, "the final probe event did not reach every subscriber").toBe(true);
-    const results = ended.map((result) => ({ stdout: relevant(normalise(result.stdout)), stderr: normalise(result.stderr) }));
+    const results = ended.map((result) => ({
+      stdout: relevant(normalise(result.stdout)),
+      stderr: normalise(result.stderr),
+    }));
     if (recordFile) {
       recorded.events = {
         all: results[0],

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suites need, on Debian/Ubuntu. Idempotent: does nothing when
+# everything is already there.
+#
+#   ctr (from Debian's `containerd` package): packages/server/test/ctr/ drives the real ctr against berthd.
+#     Its fixtures were recorded with containerd 1.6.20 (Debian bookworm's package).
+#
+# Quiet: apt's output is shown only when a step fails. Exits non-zero on failure.
+set -euo pipefail
+
+# The ctr suite runs /usr/bin/ctr (the Debian package's path).
+CTR=/usr/bin/ctr
+[ -x "$CTR" ] && exit 0
+
+fail() {
+  echo "install-system-deps: $*" >&2
+  exit 1
+}
+
+command -v apt-get >/dev/null 2>&1 || fail "ctr is missing and apt-get is not available; install containerd (which provides ctr) by hand"
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || fail "ctr is missing; installing containerd needs root, and sudo is not available"
+  SUDO=(sudo -n)
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+as_root() {
+  ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive "$@" >"$log" 2>&1
+}
+
+run() {
+  if ! as_root "$@"; then
+    cat "$log" >&2
+    fail "failed: $*"
+  fi
+}
+
+# Refresh the package lists only when needed: when apt knows no installable containerd yet, or when
+# the install fails with the lists it has (stale lists point at files the mirror no longer has).
+updated=no
+candidate=$(apt-cache policy containerd 2>/dev/null | awk '/Candidate:/ { print $2 }')
+if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
+  run apt-get -qq update
+  updated=yes
+fi
+
+install=(apt-get -qq install -y --no-install-recommends containerd)
+if ! as_root "${install[@]}"; then
+  [ "$updated" = yes ] && { cat "$log" >&2; fail "failed: ${install[*]}"; }
+  run apt-get -qq update
+  run "${install[@]}"
+fi
+
+[ -x "$CTR" ] || fail "containerd was installed but $CTR is missing"
+echo "install-system-deps: installed containerd ($("$CTR" --version))"
