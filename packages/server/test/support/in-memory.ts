@@ -1,8 +1,8 @@
 import { createBerthClient } from "@berth/client";
 import { createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { MemoryLevel } from "memory-level";
-import type { Clock } from "../../src/local/clock.js";
 import { createExchange } from "../../src/events/exchange.js";
+import type { Clock } from "../../src/local/clock.js";
 import { createLocal } from "../../src/local/index.js";
 import { NAMESPACE_HEADER, resolveNamespace } from "../../src/local/namespace.js";
 import { errorInterceptor } from "../../src/server/errors.js";
