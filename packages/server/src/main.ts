@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defaultRootDirectory, defaultSocketPath } from "@berth/client/defaults";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { pino } from "pino";
@@ -14,6 +17,16 @@ function parseHostPort(value: string): { host: string; port: number } {
   return { host: match[1] ?? (match[2] || "127.0.0.1"), port };
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The web app built in this checkout (packages/web/dist), if it has been built. */
+function bundledWebRoot(): string | undefined {
+  const root = fileURLToPath(new URL("../../web/dist", import.meta.url));
+  return existsSync(join(root, "index.html")) ? root : undefined;
+}
+
 function parseId(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a numeric id");
   return Number(value);
@@ -26,6 +39,8 @@ const program = new Command("berthd")
   .option("--listen <host:port>", "also serve TCP (HTTP/2 and HTTP/1.1) on this address", parseHostPort)
   .option("--uid <uid>", "owner of the socket file", parseId)
   .option("--gid <gid>", "group of the socket file", parseId)
+  .option("--web-root <dir>", "serve this built web app at / (default: packages/web/dist when built)")
+  .option("--cors-origin <origin>", "let pages from this origin call the API (repeatable)", collect, [])
   .addOption(
     new Option("--log-level <level>", "log level")
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -42,6 +57,8 @@ const program = new Command("berthd")
         listen: options.listen,
         uid: options.uid,
         gid: options.gid,
+        webRoot: options.webRoot ?? bundledWebRoot(),
+        corsOrigins: options.corsOrigins,
         logger,
       });
     } catch (error) {
@@ -52,6 +69,10 @@ const program = new Command("berthd")
       throw error;
     }
     logger.info({ root: options.root, addresses: berthd.addresses }, "serving");
+    const web = berthd.addresses.find((address) => address.startsWith("http://"));
+    if (web !== undefined && (options.webRoot ?? bundledWebRoot()) !== undefined) {
+      process.stderr.write(`berthd: web app at ${web}/\n`);
+    }
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) return;

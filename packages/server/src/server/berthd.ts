@@ -1,4 +1,4 @@
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { type ConnectNodeAdapterOptions, connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { createExchange, type Exchange } from "../events/exchange.js";
 import { createLocal } from "../local/index.js";
@@ -6,10 +6,14 @@ import { sweepExpiredLeases } from "../local/lease-expiry.js";
 import { createRoutes } from "../services/routes.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
+import { withCors } from "./cors.js";
 import { errorInterceptor } from "./errors.js";
 import { type Listener, listenTcp, listenUnix, type RequestHandler } from "./listeners.js";
 import { createLoggingInterceptor } from "./logging.js";
 import { requestContextValues } from "./request-context.js";
+import { createStaticHandler } from "./static-files.js";
+
+type NodeHandler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 
 /** containerd's default message limit, in each direction. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -28,6 +32,10 @@ export interface BerthdOptions {
   readonly logger: Logger;
   /** How long shutdown waits for in-flight calls (default 5 s). */
   readonly shutdownGraceMs?: number;
+  /** Directory of the built web app served at `/`; none when undefined. */
+  readonly webRoot?: string | undefined;
+  /** Browser origins allowed to call the API cross-origin (default none). */
+  readonly corsOrigins?: readonly string[];
   /** How often expired leases are removed (default 60 s). */
   readonly leaseSweepIntervalMs?: number;
 }
@@ -52,7 +60,13 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   const listeners: Listener[] = [];
   const grace = options.shutdownGraceMs ?? 5000;
   try {
-    const handler = createHandler(store, exchange, options.logger, shuttingDown.signal);
+    const handler = withCors(
+      options.corsOrigins ?? [],
+      createHandler(store, exchange, options.logger, {
+        shutdown: shuttingDown.signal,
+        ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
+      }),
+    );
     listeners.push(await listenUnix(handler, { path: options.address, uid: options.uid, gid: options.gid }));
     if (options.listen !== undefined) listeners.push(await listenTcp(handler, options.listen));
   } catch (error) {
@@ -86,10 +100,15 @@ export function createHandler(
   store: Store,
   exchange: Exchange,
   logger: Logger,
-  shutdown?: AbortSignal,
+  options: { readonly shutdown?: AbortSignal; readonly webRoot?: string } = {},
 ): RequestHandler {
   return connectNodeAdapter({
-    routes: createRoutes(createLocal(store, exchange), shutdown === undefined ? {} : { shutdown }),
+    routes: createRoutes(
+      createLocal(store, exchange),
+      options.shutdown === undefined ? {} : { shutdown: options.shutdown },
+    ),
+    // connect-node's response type is a structural variant of Node's own; the handler uses only the common part.
+    ...(options.webRoot === undefined ? {} : { fallback: createStaticHandler(options.webRoot) as NodeHandler }),
     // Interceptors run outermost first: the logger sees the mapped status.
     interceptors: [createLoggingInterceptor(logger), errorInterceptor],
     contextValues: requestContextValues,

@@ -1,0 +1,111 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { extname, join, normalize, sep } from "node:path";
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".map": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".webp": "image/webp",
+  ".woff2": "font/woff2",
+  ".txt": "text/plain; charset=utf-8",
+};
+
+/**
+ * The web app may load only its own scripts, styles and images, and talk only to
+ * the origin that served it; nothing may frame it.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+type Request = IncomingMessage | Http2ServerRequest;
+type Response = ServerResponse | Http2ServerResponse;
+
+/**
+ * Serves a built single-page app from `root`: files under `assets/` carry a
+ * content hash in their name and are cached for a year; everything else,
+ * `index.html` above all, is revalidated on every load. Unknown paths without an
+ * extension get `index.html` (client-side routes); other unknown paths are 404.
+ */
+export function createStaticHandler(root: string): (request: Request, response: Response) => void {
+  const base = normalize(root + sep);
+  return (request, response) => {
+    void serve(base, request, response).catch(() => {
+      if (!response.headersSent) send(response, 500, "internal error");
+      else response.destroy();
+    });
+  };
+}
+
+async function serve(base: string, request: Request, response: Response): Promise<void> {
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    send(response, 405, "method not allowed", { allow: "GET, HEAD" });
+    return;
+  }
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname);
+  } catch {
+    send(response, 400, "bad path");
+    return;
+  }
+  const relative = pathname.endsWith("/") ? `${pathname}index.html` : pathname;
+  let file = normalize(join(base, relative));
+  if (!file.startsWith(base) || relative.includes("\0")) {
+    send(response, 404, "not found");
+    return;
+  }
+  let info = await stat(file).catch(() => undefined);
+  if ((info === undefined || !info.isFile()) && extname(relative) === "") {
+    file = join(base, "index.html");
+    info = await stat(file).catch(() => undefined);
+  }
+  if (info === undefined || !info.isFile()) {
+    send(response, 404, "not found");
+    return;
+  }
+  const immutable = file.startsWith(join(base, "assets") + sep);
+  response.writeHead(200, {
+    "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+    "content-length": info.size,
+    "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+    ...securityHeaders(),
+  });
+  if (request.method === "HEAD") {
+    response.end();
+    return;
+  }
+  createReadStream(file).pipe(response as NodeJS.WritableStream);
+}
+
+function securityHeaders(): Record<string, string> {
+  return {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cross-origin-opener-policy": "same-origin",
+  };
+}
+
+function send(response: Response, status: number, text: string, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...securityHeaders(), ...headers });
+  response.end(text);
+}
