@@ -2,7 +2,7 @@ import { type Container, ContainerSchema } from "@berth/gen/containerd/services/
 import { create } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { invalidArgument } from "../errdefs.js";
-import { goQuote } from "./go-quote.js";
+import { goQuote } from "../go-quote.js";
 import { ownEntry, setEntry, withoutEmptyLabels } from "./labels.js";
 
 /**

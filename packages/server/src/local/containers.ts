@@ -6,6 +6,7 @@ import {
 import { type Container, ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { BerthError, invalidArgument, notFound, plainError } from "../errdefs.js";
+import { goQuote } from "../go-quote.js";
 import type { ContainerStore, ListOptions } from "../store/types.js";
 import { type Clock, systemClock } from "./clock.js";
 import { containerFields } from "./container-fields.js";
@@ -13,7 +14,6 @@ import { applyContainerMask } from "./container-mask.js";
 import { validateContainer } from "./container-validation.js";
 import type { EventsLocal } from "./events.js";
 import { type Filter, FilterParseError, parseFilters } from "./filters/index.js";
-import { goQuote } from "./go-quote.js";
 import { withoutEmptyLabels } from "./labels.js";
 import type { RequestNamespace } from "./namespace.js";
 

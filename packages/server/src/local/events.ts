@@ -3,11 +3,11 @@ import { create, type DescMessage, type MessageInitShape } from "@bufbuild/proto
 import type { Any } from "@bufbuild/protobuf/wkt";
 import { BerthError, invalidArgument } from "../errdefs.js";
 import type { Exchange } from "../events/exchange.js";
+import { goQuote } from "../go-quote.js";
 import { type Clock, systemClock } from "./clock.js";
 import { envelopeFields } from "./envelope-fields.js";
 import { packEvent } from "./event-payloads.js";
 import { FilterParseError, parseFilters } from "./filters/index.js";
-import { goQuote } from "./go-quote.js";
 import { validateIdentifier } from "./identifiers.js";
 import type { RequestNamespace } from "./namespace.js";
 

@@ -1,5 +1,5 @@
 import { invalidArgument } from "../errdefs.js";
-import { goQuote } from "./go-quote.js";
+import { goQuote } from "../go-quote.js";
 
 /** Longest identifier in bytes, as in containerd's `identifiers` package. */
 export const MAX_IDENTIFIER_LENGTH = 76;

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { type Lease, LeaseSchema, type Resource } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { BerthError, invalidArgument, notFound } from "../errdefs.js";
+import { goQuote } from "../go-quote.js";
 import type { LeaseStore } from "../store/types.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { FieldAdaptor } from "./filters/index.js";
 import { type Filter, FilterParseError, parseFilters } from "./filters/index.js";
-import { goQuote } from "./go-quote.js";
 import { ownEntry, withoutEmptyLabels } from "./labels.js";
 import type { RequestNamespace } from "./namespace.js";
 
@@ -26,7 +26,14 @@ export interface LeasesLocal {
   listResources(namespace: RequestNamespace, id: string): Promise<Resource[]>;
 }
 
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+/** Digest algorithms go-digest accepts, with their hex lengths. */
+const DIGEST_HEX_LENGTHS: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+
+function isDigest(value: string): boolean {
+  const [algorithm = "", hex = "", ...rest] = value.split(":");
+  const length = DIGEST_HEX_LENGTHS[algorithm];
+  return rest.length === 0 && length !== undefined && hex.length === length && /^[a-f0-9]+$/.test(hex);
+}
 
 /** Builds the lease rules over a store. */
 export function createLeasesLocal({ store, clock = systemClock }: LeasesLocalOptions): LeasesLocal {
@@ -95,7 +102,7 @@ function validateResource(resource: Resource | undefined): void {
   const type = resource?.type ?? "";
   const id = resource?.id ?? "";
   if (type === "content") {
-    if (!DIGEST.test(id)) throw invalidArgument(`invalid content resource ${goQuote(id)}: not a digest`);
+    if (!isDigest(id)) throw invalidArgument(`invalid content resource ${goQuote(id)}: not a digest`);
     return;
   }
   if (type === "ingests" || (type.startsWith("snapshots/") && type.length > "snapshots/".length)) return;

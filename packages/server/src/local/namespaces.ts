@@ -6,9 +6,9 @@ import {
 import { type Namespace, NamespaceSchema } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { BerthError, failedPrecondition, notFound, plainError } from "../errdefs.js";
+import { goQuote } from "../go-quote.js";
 import type { NamespaceRecord, NamespaceStore } from "../store/types.js";
 import type { EventsLocal } from "./events.js";
-import { goQuote } from "./go-quote.js";
 import { validateIdentifier } from "./identifiers.js";
 import { ownEntry, setEntry, validateLabels, withoutEmptyLabels } from "./labels.js";
 import type { RequestNamespace } from "./namespace.js";
@@ -63,7 +63,7 @@ export function createNamespacesLocal({ store, events }: NamespacesLocalOptions)
         }
       }
       validateIdentifier(namespace.name);
-      validateNamespaceLabels(namespace.labels);
+      validateNamespaceLabels(paths.length === 0 ? namespace.labels : namedLabels(namespace.labels, paths));
       await store.update(namespace.name, (stored) => {
         if (paths.length === 0) return withoutEmptyLabels(namespace.labels);
         const labels = { ...stored };
@@ -91,6 +91,17 @@ export function createNamespacesLocal({ store, events }: NamespacesLocalOptions)
       events.emit(name, "/namespaces/delete", NamespaceDeleteSchema, { name });
     },
   };
+}
+
+/** The request labels that `labels.KEY` paths name: only those are written, so only those are checked. */
+function namedLabels(labels: Readonly<Record<string, string>>, paths: readonly string[]): Record<string, string> {
+  const named: Record<string, string> = {};
+  for (const path of paths) {
+    const key = path.slice("labels.".length);
+    const value = ownEntry(labels, key);
+    if (value !== undefined) setEntry(named, key, value);
+  }
+  return named;
 }
 
 function validateNamespaceLabels(labels: Readonly<Record<string, string>>): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { goQuote } from "../../src/local/go-quote.js";
+import { goQuote } from "../../src/go-quote.js";
 
 describe("goQuote (Go strconv.Quote / %q)", () => {
   it.each<[name: string, input: string, expected: string]>([

@@ -1,4 +1,4 @@
-import { goQuote } from "../go-quote.js";
+import { goQuote } from "../../go-quote.js";
 import { FilterParseError } from "./parse-error.js";
 import { EOF, Scanner, type Token } from "./scanner.js";
 import { unquote } from "./unquote.js";
