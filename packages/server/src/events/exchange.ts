@@ -67,7 +67,11 @@ export function createExchange(options: ExchangeOptions = {}): Exchange {
       if (closed) throw unavailable("event exchange is shutting down");
       const subscriber: Subscriber = { accept, queue: [], wake: undefined, ended: undefined };
       subscribers.add(subscriber);
-      const onAbort = () => end(subscriber, "closed");
+      // Forget the subscriber at once: a transport may never resume a cancelled stream to run `finally`.
+      const onAbort = () => {
+        subscribers.delete(subscriber);
+        end(subscriber, "closed");
+      };
       signal.addEventListener("abort", onAbort);
       if (signal.aborted) onAbort();
       try {

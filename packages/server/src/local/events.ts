@@ -90,6 +90,7 @@ export function validateTopic(topic: string): void {
   try {
     if (topic === "") throw invalidArgument("must not be empty");
     if (!topic.startsWith("/")) throw invalidArgument("must start with '/'");
+    if (topic.length === 1) throw invalidArgument("must have at least one component");
     const components = topic.slice(1).split("/");
     for (const component of components) {
       try {

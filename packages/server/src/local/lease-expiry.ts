@@ -25,12 +25,17 @@ export async function sweepExpiredLeases({
   for await (const { name } of namespaces.list()) {
     const expired: string[] = [];
     for await (const lease of leases.list(name)) {
-      const expiry = Object.hasOwn(lease.labels, EXPIRE_LABEL)
-        ? Date.parse(lease.labels[EXPIRE_LABEL] ?? "")
-        : Number.NaN;
+      const expiry = parseRfc3339(Object.hasOwn(lease.labels, EXPIRE_LABEL) ? lease.labels[EXPIRE_LABEL] : undefined);
       if (!Number.isNaN(expiry) && expiry < cutoff) expired.push(lease.id);
     }
     for (const id of expired) if (await leases.delete(name, id)) deleted += 1;
   }
   return deleted;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** Milliseconds since the epoch of an RFC 3339 time (Go's `time.RFC3339` layout), else NaN. */
+function parseRfc3339(value: string | undefined): number {
+  return value !== undefined && RFC3339.test(value) ? Date.parse(value) : Number.NaN;
 }
