@@ -2,7 +2,8 @@
 import { type BerthClient, createBerthClient } from "@berth/client";
 import { createNodeTransport } from "@berth/client/node";
 import type { CallOptions } from "@connectrpc/connect";
-import type { GlobalOptions } from "./global-options.js";
+import type { Command } from "commander";
+import { type GlobalFlags, type GlobalOptions, resolveGlobalOptions } from "./global-options.js";
 
 /** Where berth writes and which environment it reads (injectable in tests). */
 export interface CliIo {
@@ -12,6 +13,13 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** Environment variables, for the global options' fallbacks. */
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * Calls `listener` when the user interrupts (Ctrl-C, SIGINT) or the process
+   * is asked to stop (SIGTERM), until the returned function is called. Only
+   * commands that run until interrupted (`events`) listen; while one does,
+   * those signals no longer kill the process.
+   */
+  readonly onInterrupt: (listener: () => void) => () => void;
 }
 
 /** A connected command's dependencies. */
@@ -30,6 +38,14 @@ export function createProcessIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
+    onInterrupt: (listener) => {
+      process.on("SIGINT", listener);
+      process.on("SIGTERM", listener);
+      return () => {
+        process.off("SIGINT", listener);
+        process.off("SIGTERM", listener);
+      };
+    },
   };
 }
 
@@ -44,4 +60,9 @@ export function createCliContext(options: GlobalOptions): CliContext {
     callOptions: options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
     options,
   };
+}
+
+/** The context for a command, from its global options (flags and environment). */
+export function connect(command: Command, io: CliIo): CliContext {
+  return createCliContext(resolveGlobalOptions(command.optsWithGlobals<GlobalFlags>(), io.env));
 }

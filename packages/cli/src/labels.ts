@@ -1,4 +1,5 @@
-/** `key=value` arguments, as ctr's `--label` flags and `label` arguments. */
+/** `key=value` arguments, as ctr's `--label` flags and `label` arguments, and label sets as ctr prints them. */
+import { InvalidArgumentError } from "commander";
 
 /** One parsed `key=value` argument. */
 export type LabelPair = readonly [key: string, value: string];
@@ -30,4 +31,34 @@ export function parseLabels(argumentsList: readonly string[]): Record<string, st
     labels.set(key, value);
   }
   return Object.fromEntries(labels);
+}
+
+/**
+ * commander argParser for `key=value` options and arguments: validates the
+ * argument (a usage error if it is not `key=value`) and collects it.
+ */
+export function collectLabel(value: string, previous: readonly string[] = []): readonly string[] {
+  try {
+    parseLabel(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+  return [...previous, value];
+}
+
+/**
+ * A label set as ctr prints it in `ns ls` and `leases ls`: `key=value` pairs
+ * sorted in byte order (Go's `sort.Strings` on the joined pairs, so `a.b=2`
+ * sorts before `a=1`) and joined with `,`. An empty set gives `""`.
+ */
+export function formatLabels(labels: { readonly [key: string]: string }): string {
+  return Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .sort(compareUtf8)
+    .join(",");
+}
+
+/** Compares strings by their UTF-8 bytes, as Go compares strings. */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }

@@ -6,6 +6,9 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { type CliIo, createProcessIo } from "./cli-context.js";
 import { addContainersCommand } from "./commands/containers.js";
+import { addEventsCommand } from "./commands/events.js";
+import { addLeasesCommand } from "./commands/leases.js";
+import { addNamespacesCommand } from "./commands/namespaces.js";
 import { describeError, ReportedError } from "./errors.js";
 import { addGlobalOptions, type GlobalFlags, resolveGlobalOptions } from "./global-options.js";
 
@@ -21,7 +24,7 @@ export function packageVersion(): string {
  */
 export function createProgram(io: CliIo = createProcessIo()): Command {
   const program = new Command("berth")
-    .description("a ctr-like command line for berthd, containerd's container-metadata API")
+    .description("a ctr-like command line for berthd, containerd's metadata API")
     .version(packageVersion(), "-v, --version", "print the version")
     .exitOverride()
     .configureOutput({
@@ -33,6 +36,9 @@ export function createProgram(io: CliIo = createProcessIo()): Command {
     .showSuggestionAfterError();
   addGlobalOptions(program);
   addContainersCommand(program, io);
+  addNamespacesCommand(program, io);
+  addLeasesCommand(program, io);
+  addEventsCommand(program, io);
   return program;
 }
 

@@ -1,7 +1,9 @@
 import { ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import { LeaseSchema } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
+import { NamespaceSchema } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { containerToJson, formatJson, timestampToJson } from "../src/format/json.js";
+import { containerToJson, formatJson, leaseToJson, namespaceToJson, timestampToJson } from "../src/format/json.js";
 import { packSpec } from "../src/oci-spec.js";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -72,6 +74,31 @@ describe("containerToJson", () => {
       snapshotKey: "",
       extensions: {},
     });
+  });
+});
+
+describe("namespaceToJson", () => {
+  it("shows the name and the labels sorted by key", () => {
+    const json = namespaceToJson(create(NamespaceSchema, { name: "ns1", labels: { z: "1", a: "" } }));
+    expect(json).toEqual({ name: "ns1", labels: { a: "", z: "1" } });
+    expect(Object.keys(json.labels as object)).toEqual(["a", "z"]);
+  });
+});
+
+describe("leaseToJson", () => {
+  it("shows id, creation time with nanoseconds and sorted labels", () => {
+    const lease = create(LeaseSchema, {
+      id: "l1",
+      createdAt: { seconds: 1_700_000_000n, nanos: 123_456_789 },
+      labels: { b: "2", "containerd.io/gc.expire": "2023-11-15T22:13:20Z" },
+    });
+    expect(JSON.stringify(leaseToJson(lease))).toBe(
+      '{"id":"l1","createdAt":"2023-11-14T22:13:20.123456789Z","labels":{"b":"2","containerd.io/gc.expire":"2023-11-15T22:13:20Z"}}',
+    );
+  });
+
+  it("leaves out an absent creation time", () => {
+    expect(leaseToJson(create(LeaseSchema, { id: "l1" }))).toEqual({ id: "l1", labels: {} });
   });
 });
 

@@ -8,15 +8,27 @@ function run(...args: string[]): Promise<RunResult> {
 }
 
 describe("runCli", () => {
-  it.each([[["--help"]], [["containers", "--help"]], [["c", "ls", "--help"]], [["container", "rm", "--help"]]])(
-    "%j prints help and exits 0",
-    async (args) => {
-      const { code, stdout, stderr } = await run(...args);
-      expect(code).toBe(0);
-      expect(stdout).toMatch(/^Usage: berth /);
-      expect(stderr).toBe("");
-    },
-  );
+  it.each([
+    [["--help"]],
+    [["containers", "--help"]],
+    [["c", "ls", "--help"]],
+    [["container", "rm", "--help"]],
+    [["namespaces", "--help"]],
+    [["ns", "create", "--help"]],
+    [["namespace", "ls", "--help"]],
+    [["ns", "label", "--help"]],
+    [["ns", "remove", "--help"]],
+    [["leases", "--help"]],
+    [["lease", "ls", "--help"]],
+    [["leases", "create", "--help"]],
+    [["leases", "delete", "--help"]],
+    [["events", "--help"]],
+  ])("%j prints help and exits 0", async (args) => {
+    const { code, stdout, stderr } = await run(...args);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: berth /);
+    expect(stderr).toBe("");
+  });
 
   it("prints the package version", async () => {
     expect(await run("--version")).toEqual({ code: 0, stdout: `${packageVersion()}\n`, stderr: "" });
@@ -33,6 +45,18 @@ describe("runCli", () => {
     [["c", "create", "--label", "novalue", "c1"], /invalid label "novalue": expected key=value/],
     [["c", "label", "c1", "novalue"], /invalid label "novalue": expected key=value/],
     [["c", "frobnicate"], /^berth: unknown command 'frobnicate'/],
+    [["ns", "create"], "berth: missing required argument 'name'\n"],
+    [["ns", "create", "n1", "novalue"], /invalid label "novalue": expected key=value/],
+    [["ns", "label"], "berth: missing required argument 'name'\n"],
+    [["ns", "label", "n1", "=v"], /invalid label "=v": key must not be empty/],
+    [["ns", "rm"], "berth: missing required argument 'names'\n"],
+    [["ns", "ls", "--format", "yaml"], /^berth: option '--format <format>' argument 'yaml' is invalid/],
+    [["leases", "rm"], "berth: missing required argument 'ids'\n"],
+    [["leases", "create", "--label", "x"], /invalid label "x": expected key=value/],
+    [["leases", "create", "--expires", "soon"], /^berth: option '-x, --expires <duration>' argument 'soon' is invalid/],
+    [["leases", "create", "-x", "-1h"], /expiry must not be negative: "-1h"/],
+    [["leases", "ls", "--format", "xml"], /^berth: option '--format <format>' argument 'xml' is invalid/],
+    [["events", "--format", "table"], /^berth: option '--format <format>' argument 'table' is invalid/],
   ])("%j is a usage error (exit 1)", async (args, message) => {
     const { code, stdout, stderr } = await run(...args);
     expect(code).toBe(1);

@@ -9,18 +9,38 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+/** Extras for commands that run until interrupted. */
+export interface InProcessOptions {
+  /** Aborting it interrupts the command, as Ctrl-C would. */
+  readonly interrupt?: AbortSignal;
+  /** Sees standard output as it is written. */
+  readonly onStdout?: (text: string) => void;
+}
+
 /** Runs `berth <args>` with `env` as its whole environment and collects its output. */
-export async function runInProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+export async function runInProcess(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  options: InProcessOptions = {},
+): Promise<RunResult> {
   let stdout = "";
   let stderr = "";
+  const { interrupt, onStdout } = options;
   const io: CliIo = {
     stdout: (text) => {
       stdout += text;
+      onStdout?.(text);
     },
     stderr: (text) => {
       stderr += text;
     },
     env,
+    onInterrupt: (listener) => {
+      if (interrupt === undefined) return () => {};
+      if (interrupt.aborted) listener();
+      interrupt.addEventListener("abort", listener);
+      return () => interrupt.removeEventListener("abort", listener);
+    },
   };
   const code = await runCli(["node", "berth", ...args], io);
   return { code, stdout, stderr };

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { CTR_TABWRITER, formatTable, formatTabwriter, type TabwriterOptions } from "../src/format/table.js";
+import {
+  CTR_COMPACT_TABWRITER,
+  CTR_TABWRITER,
+  formatTable,
+  formatTabwriter,
+  type TabwriterOptions,
+} from "../src/format/table.js";
 
 const spaces = (minWidth: number, padding: number): TabwriterOptions => ({
   minWidth,
@@ -34,6 +40,10 @@ describe("formatTable with ctr's settings", () => {
 
   it("uses minwidth 4, tabwidth 8, padding 4 and spaces", () => {
     expect(CTR_TABWRITER).toEqual({ minWidth: 4, tabWidth: 8, padding: 4, padChar: " " });
+  });
+
+  it("uses minwidth 1 and padding 1 for ns ls and leases ls", () => {
+    expect(CTR_COMPACT_TABWRITER).toEqual({ minWidth: 1, tabWidth: 8, padding: 1, padChar: " " });
   });
 });
 

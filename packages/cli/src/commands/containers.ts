@@ -3,13 +3,12 @@
  * commands `create`, `ls`, `info`, `label` and `rm` over the Containers service.
  */
 import { readFile } from "node:fs/promises";
-import { Argument, type Command, InvalidArgumentError, Option } from "commander";
-import { type CliContext, type CliIo, createCliContext } from "../cli-context.js";
+import { Argument, type Command, Option } from "commander";
+import { type CliIo, connect } from "../cli-context.js";
 import { describeError, ReportedError } from "../errors.js";
 import { containerToJson, formatJson } from "../format/json.js";
 import { formatTable } from "../format/table.js";
-import { type GlobalFlags, resolveGlobalOptions } from "../global-options.js";
-import { parseLabel, parseLabels } from "../labels.js";
+import { collectLabel, parseLabels } from "../labels.js";
 import { createDefaultSpec, encodeSpecJson, packSpec, validateSpecJson } from "../oci-spec.js";
 
 /** The runtime ctr and the Go client use when none is given. */
@@ -32,8 +31,6 @@ interface ListFlags {
 /** Adds the `containers` command and its subcommands to `program`. */
 export function addContainersCommand(program: Command, io: CliIo): Command {
   const containers = program.command("containers").aliases(["c", "container"]).description("manage containers");
-  const connect = (command: Command): CliContext =>
-    createCliContext(resolveGlobalOptions(command.optsWithGlobals<GlobalFlags>(), io.env));
 
   containers
     .command("create")
@@ -48,7 +45,7 @@ export function addContainersCommand(program: Command, io: CliIo): Command {
     .option("--snapshot-key <key>", "snapshot key of the root filesystem (needs --snapshotter)")
     .option("--spec <file>", "OCI runtime spec JSON file (default: a minimal spec running sh)")
     .action(async (id: string, flags: CreateFlags, command: Command) => {
-      const context = connect(command);
+      const context = connect(command, io);
       const specJson = flags.spec
         ? validateSpecJson(await readSpecFile(flags.spec), `spec file "${flags.spec}"`)
         : encodeSpecJson(createDefaultSpec({ namespace: context.options.namespace, id }));
@@ -76,7 +73,7 @@ export function addContainersCommand(program: Command, io: CliIo): Command {
     .option("-q, --quiet", "print only the container ids")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
     .action(async (filters: string[], flags: ListFlags, command: Command) => {
-      const { client, callOptions } = connect(command);
+      const { client, callOptions } = connect(command, io);
       const stream = client.containers.listStream({ filters }, callOptions);
       if (flags.quiet) {
         for await (const { container } of stream) if (container) io.stdout(`${container.id}\n`);
@@ -100,7 +97,7 @@ export function addContainersCommand(program: Command, io: CliIo): Command {
     .description("print a container as JSON (an OCI spec shown decoded)")
     .argument("<id>", "container id")
     .action(async (id: string, _flags: unknown, command: Command) => {
-      const { client, callOptions } = connect(command);
+      const { client, callOptions } = connect(command, io);
       const { container } = await client.containers.get({ id }, callOptions);
       if (container === undefined) throw new Error(`container "${id}": the server returned no record`);
       io.stdout(formatJson(containerToJson(container)));
@@ -112,7 +109,7 @@ export function addContainersCommand(program: Command, io: CliIo): Command {
     .argument("<id>", "container id")
     .addArgument(new Argument("<labels...>", "key=value to set, key= to remove").argParser(collectLabel))
     .action(async (id: string, pairs: string[], _flags: unknown, command: Command) => {
-      const { client, callOptions } = connect(command);
+      const { client, callOptions } = connect(command, io);
       const labels = parseLabels(pairs);
       const { container } = await client.containers.update(
         { container: { id, labels }, updateMask: { paths: Object.keys(labels).map((key) => `labels.${key}`) } },
@@ -128,7 +125,7 @@ export function addContainersCommand(program: Command, io: CliIo): Command {
     .description("delete containers; an id that fails is reported and the rest are still deleted")
     .argument("<ids...>", "container ids")
     .action(async (ids: string[], _flags: unknown, command: Command) => {
-      const { client, callOptions, options } = connect(command);
+      const { client, callOptions, options } = connect(command, io);
       let failed = 0;
       for (const id of ids) {
         try {
@@ -142,16 +139,6 @@ export function addContainersCommand(program: Command, io: CliIo): Command {
     });
 
   return containers;
-}
-
-/** commander argParser for `key=value` options and arguments: validates and collects them. */
-function collectLabel(value: string, previous: readonly string[] = []): readonly string[] {
-  try {
-    parseLabel(value);
-  } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
-  }
-  return [...previous, value];
 }
 
 async function readSpecFile(path: string): Promise<Uint8Array> {

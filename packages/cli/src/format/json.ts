@@ -1,11 +1,15 @@
 /**
- * JSON rendering of containers for `ls --format json` and `info`. Written by
+ * JSON rendering of containers for `ls --format json` and `info`, and of
+ * namespaces and leases for their `ls --format json`. Written by
  * hand rather than with protobuf-es `toJson`: that needs every Any's type in a
  * registry, and a container's Anys carry arbitrary client-defined type URLs.
  */
 import type { Container } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import type { Lease } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
+import type { Namespace } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { Any, Timestamp } from "@bufbuild/protobuf/wkt";
+import { compareUtf8 } from "../labels.js";
 import { decodeSpec } from "../oci-spec.js";
 
 /** An Any shown as its type URL and base64 value bytes. */
@@ -50,6 +54,19 @@ export function containerToJson(container: Container): JsonObject {
   return json;
 }
 
+/** A namespace as `{name, labels}`, labels sorted by key. */
+export function namespaceToJson(namespace: Namespace): JsonObject {
+  return { name: namespace.name, labels: sortedRecord(namespace.labels, (value) => value) };
+}
+
+/** A lease as `{id, createdAt, labels}` (createdAt left out when absent), labels sorted by key. */
+export function leaseToJson(lease: Lease): JsonObject {
+  const json: JsonObject = { id: lease.id };
+  if (lease.createdAt) json.createdAt = timestampToJson(lease.createdAt);
+  json.labels = sortedRecord(lease.labels, (value) => value);
+  return json;
+}
+
 /** Indented JSON text (4 spaces, as ctr's `PrintAsJSON`) with a final newline. */
 export function formatJson(value: JsonValue): string {
   return `${JSON.stringify(value, null, 4)}\n`;
@@ -57,7 +74,7 @@ export function formatJson(value: JsonValue): string {
 
 function sortedRecord<T>(record: { readonly [key: string]: T }, render: (value: T) => JsonValue): JsonObject {
   const entries = Object.keys(record)
-    .sort()
+    .sort(compareUtf8)
     .map((key) => [key, render(record[key] as T)] as const);
   return Object.fromEntries(entries);
 }
