@@ -12,6 +12,11 @@ export interface StoreContext {
   readonly records: KeyLock;
   /** Held shared by writes inside a namespace, exclusively by writes to the namespace itself. */
   readonly namespaces: SharedKeyLock;
+  /**
+   * Namespaces known to have a record, so writes inside them skip the lookup.
+   * Only grows on committed writes and shrinks on namespace deletion, both under the namespace lock.
+   */
+  readonly knownNamespaces: Set<string>;
 }
 
 /**
@@ -25,11 +30,14 @@ export function writeInNamespace<T>(
   task: (withNamespace: (write: BatchWriter) => BatchWriter) => Promise<T>,
 ): Promise<T> {
   return context.namespaces.shared(namespace, async () => {
-    const exists = (await context.layout.namespaces.has(namespace)) === true;
+    const exists =
+      context.knownNamespaces.has(namespace) || (await context.layout.namespaces.has(namespace)) === true;
     const record = exists ? undefined : toBinary(NamespaceSchema, create(NamespaceSchema, { name: namespace }));
-    return task((write) => (batch) => {
+    const result = await task((write) => (batch) => {
       write(batch);
       if (record !== undefined) batch.put(namespace, record, { sublevel: context.layout.namespaces });
     });
+    context.knownNamespaces.add(namespace);
+    return result;
   });
 }

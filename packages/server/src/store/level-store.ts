@@ -20,6 +20,7 @@ export async function createLevelStore(db: Database, options: LevelStoreOptions 
     queue: createCommitQueue(db, options),
     records: new KeyLock(),
     namespaces: new SharedKeyLock(),
+    knownNamespaces: new Set(),
   };
   const { layout, queue } = context;
 

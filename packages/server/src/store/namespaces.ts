@@ -39,6 +39,7 @@ export function createNamespaceStore(context: StoreContext): NamespaceStore {
         }
         const bytes = encode(record);
         await queue.commit((batch) => batch.put(record.name, bytes, { sublevel: layout.namespaces }));
+        context.knownNamespaces.add(record.name);
       });
     },
 
@@ -48,6 +49,7 @@ export function createNamespaceStore(context: StoreContext): NamespaceStore {
         const record = { name, labels: change(bytes === undefined ? {} : decode(bytes).labels) };
         const nextBytes = encode(record);
         await queue.commit((batch) => batch.put(name, nextBytes, { sublevel: layout.namespaces }));
+        context.knownNamespaces.add(name);
         return record;
       });
     },
@@ -66,6 +68,7 @@ export function createNamespaceStore(context: StoreContext): NamespaceStore {
           for (const key of resourceKeys) batch.del(key, { sublevel: sections.leaseResources });
           batch.del(name, { sublevel: layout.namespaces });
         });
+        context.knownNamespaces.delete(name);
         return { deleted: true } as const;
       });
     },
