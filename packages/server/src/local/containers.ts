@@ -7,6 +7,7 @@ import { type Container, ContainerSchema } from "@berth/gen/containerd/services/
 import { create } from "@bufbuild/protobuf";
 import { BerthError, invalidArgument, notFound, plainError } from "../errdefs.js";
 import { goQuote } from "../go-quote.js";
+import type { StoredContainer } from "../store/stored-container.js";
 import type { ContainerStore, ListOptions } from "../store/types.js";
 import { type Clock, systemClock } from "./clock.js";
 import { containerFields } from "./container-fields.js";
@@ -31,12 +32,12 @@ export interface ContainersLocalOptions {
  * containerd's error texts, over any {@link ContainerStore}.
  */
 export interface ContainersLocal {
-  get(namespace: RequestNamespace, id: string): Promise<Container>;
+  get(namespace: RequestNamespace, id: string): Promise<StoredContainer>;
   /**
    * Parses the filters (throwing before anything is read), then yields the
    * matching containers in id order while reading the store.
    */
-  list(namespace: RequestNamespace, filters: readonly string[], options?: ListOptions): AsyncIterable<Container>;
+  list(namespace: RequestNamespace, filters: readonly string[], options?: ListOptions): AsyncIterable<StoredContainer>;
   create(namespace: RequestNamespace, container: Container): Promise<Container>;
   update(namespace: RequestNamespace, container: Container, paths: readonly string[]): Promise<Container>;
   delete(namespace: RequestNamespace, id: string): Promise<void>;
@@ -125,10 +126,14 @@ export function createContainersLocal({ store, events, clock = systemClock }: Co
   };
 }
 
-/** Parses List filters; containerd reports a parse error with the class suffix twice. */
-function parseContainerFilters(filters: readonly string[]): Filter {
+/**
+ * Parses List filters; undefined when they match everything. containerd reports
+ * a parse error with the class suffix twice.
+ */
+function parseContainerFilters(filters: readonly string[]): Filter | undefined {
   try {
-    return parseFilters(filters);
+    const filter = parseFilters(filters);
+    return filters.length === 0 || filters.includes("") ? undefined : filter;
   } catch (error) {
     if (error instanceof FilterParseError) {
       throw invalidArgument(`${error.message}: invalid argument`);
@@ -137,9 +142,12 @@ function parseContainerFilters(filters: readonly string[]): Filter {
   }
 }
 
-async function* matching(containers: AsyncIterable<Container>, filter: Filter): AsyncIterable<Container> {
-  for await (const container of containers) {
-    if (filter.match(containerFields(container))) yield container;
+async function* matching(
+  containers: AsyncIterable<StoredContainer>,
+  filter: Filter | undefined,
+): AsyncIterable<StoredContainer> {
+  for await (const stored of containers) {
+    if (filter === undefined || filter.match(containerFields(stored.bytes))) yield stored;
   }
 }
 

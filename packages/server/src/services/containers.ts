@@ -1,34 +1,58 @@
-import { ContainerSchema, type Containers } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import {
+  ContainerSchema,
+  type Containers,
+  GetContainerResponseSchema,
+  ListContainerMessageSchema,
+  ListContainersResponseSchema,
+} from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ContainersLocal } from "../local/containers.js";
 import { requestNamespaceKey } from "./context.js";
+import { isBinaryCall, withEncodedField } from "./encoded-fields.js";
+
+// Field numbers of the `container(s)` field in the read responses (spec §4.1).
+const CONTAINER_FIELD = 1;
 
 /**
  * `containerd.services.containers.v1.Containers`: decodes each request, calls the
- * containers rules with the request's namespace, and encodes the answer.
+ * containers rules with the request's namespace, and encodes the answer. Reads
+ * over binary protocols send the stored bytes without decoding them.
  */
 export function createContainersService(local: ContainersLocal): ServiceImpl<typeof Containers> {
   return {
     async get(request, context) {
-      const container = await local.get(context.values.get(requestNamespaceKey), request.id);
-      return { container };
+      const stored = await local.get(context.values.get(requestNamespaceKey), request.id);
+      return isBinaryCall(context)
+        ? withEncodedField(create(GetContainerResponseSchema), CONTAINER_FIELD, [stored.bytes])
+        : { container: stored.container };
     },
 
     async list(request, context) {
-      const containers = [];
       const matches = local.list(context.values.get(requestNamespaceKey), request.filters, {
         signal: context.signal,
       });
-      for await (const container of matches) containers.push(container);
-      return { containers };
+      const stored = [];
+      for await (const container of matches) stored.push(container);
+      return isBinaryCall(context)
+        ? withEncodedField(
+            create(ListContainersResponseSchema),
+            CONTAINER_FIELD,
+            stored.map((s) => s.bytes),
+          )
+        : { containers: stored.map((s) => s.container) };
     },
 
     async *listStream(request, context) {
+      const binary = isBinaryCall(context);
       const matches = local.list(context.values.get(requestNamespaceKey), request.filters, {
         signal: context.signal,
       });
-      for await (const container of matches) yield { container };
+      for await (const stored of matches) {
+        yield binary
+          ? withEncodedField(create(ListContainerMessageSchema), CONTAINER_FIELD, [stored.bytes])
+          : { container: stored.container };
+      }
     },
 
     async create(request, context) {

@@ -2,6 +2,7 @@ import { type Container, ContainerSchema } from "@berth/gen/containerd/services/
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { alreadyExists } from "../errdefs.js";
 import { type StoreContext, writeInNamespace } from "./context.js";
+import { StoredContainer } from "./stored-container.js";
 import type { ContainerStore, ListOptions } from "./types.js";
 
 const decode = (bytes: Uint8Array) => fromBinary(ContainerSchema, bytes);
@@ -14,7 +15,7 @@ export function createContainerStore(context: StoreContext): ContainerStore {
   return {
     async get(namespace, id) {
       const bytes = await layout.containers(namespace).get(id);
-      return bytes === undefined ? undefined : decode(bytes);
+      return bytes === undefined ? undefined : new StoredContainer(bytes);
     },
 
     async *list(namespace: string, options: ListOptions = {}) {
@@ -22,7 +23,7 @@ export function createContainerStore(context: StoreContext): ContainerStore {
       try {
         for await (const [, bytes] of iterator) {
           if (options.signal?.aborted) return;
-          yield decode(bytes);
+          yield new StoredContainer(bytes);
         }
       } finally {
         await iterator.close();

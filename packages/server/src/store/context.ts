@@ -30,8 +30,7 @@ export function writeInNamespace<T>(
   task: (withNamespace: (write: BatchWriter) => BatchWriter) => Promise<T>,
 ): Promise<T> {
   return context.namespaces.shared(namespace, async () => {
-    const exists =
-      context.knownNamespaces.has(namespace) || (await context.layout.namespaces.has(namespace)) === true;
+    const exists = context.knownNamespaces.has(namespace) || (await context.layout.namespaces.has(namespace)) === true;
     const record = exists ? undefined : toBinary(NamespaceSchema, create(NamespaceSchema, { name: namespace }));
     const result = await task((write) => (batch) => {
       write(batch);

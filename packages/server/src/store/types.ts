@@ -1,5 +1,6 @@
 import type { Container } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import type { Lease, Resource } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
+import type { StoredContainer } from "./stored-container.js";
 
 /** Options of a listing. */
 export interface ListOptions {
@@ -14,9 +15,9 @@ export interface ListOptions {
  */
 export interface ContainerStore {
   /** The container, or undefined when the namespace holds no such id. */
-  get(namespace: string, id: string): Promise<Container | undefined>;
+  get(namespace: string, id: string): Promise<StoredContainer | undefined>;
   /** Every container of the namespace in byte order of id, read lazily from one snapshot. */
-  list(namespace: string, options?: ListOptions): AsyncIterable<Container>;
+  list(namespace: string, options?: ListOptions): AsyncIterable<StoredContainer>;
   /** Whether the namespace holds at least one container. */
   hasAny(namespace: string): Promise<boolean>;
   /**
