@@ -2,9 +2,11 @@ import net from "node:net";
 import { createBerthClient } from "@berth/client";
 import { createNodeTransport } from "@berth/client/node";
 import { createWebTransport } from "@berth/client/web";
+import { create } from "@bufbuild/protobuf";
+import { AnySchema } from "@bufbuild/protobuf/wkt";
 import type { Transport } from "@connectrpc/connect";
 import { Code } from "@connectrpc/connect";
-import { createGrpcWebTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
 import { newContainer } from "../support/containers.js";
@@ -77,6 +79,21 @@ describe.each(transports)("%s", (name, transport) => {
       Code.FailedPrecondition,
       "namespace is required: failed precondition",
     );
+  });
+});
+
+describe("Connect with JSON", () => {
+  it("reads and writes containers through the decoded path", async () => {
+    const transport = createConnectTransport({ baseUrl: tcp(), httpVersion: "1.1" });
+    const client = createBerthClient(transport, { namespace: "json" });
+    await client.containers.create({
+      container: newContainer({ id: "j1", labels: { a: "1" }, spec: create(AnySchema) }),
+    });
+    expect((await client.containers.get({ id: "j1" })).container?.labels).toEqual({ a: "1" });
+    expect((await client.containers.list({ filters: ["labels.a==1"] })).containers.map((c) => c.id)).toEqual(["j1"]);
+    const streamed: string[] = [];
+    for await (const message of client.containers.listStream({})) streamed.push(message.container?.id ?? "");
+    expect(streamed).toEqual(["j1"]);
   });
 });
 
