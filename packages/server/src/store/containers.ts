@@ -7,6 +7,9 @@ import type { ContainerStore, ListOptions } from "./types.js";
 
 const decode = (bytes: Uint8Array) => fromBinary(ContainerSchema, bytes);
 const encode = (container: Container) => toBinary(ContainerSchema, container);
+/** Records read per native iterator call in listings. */
+const LIST_BATCH = 256;
+
 const lockKey = (namespace: string, id: string) => `containers/${namespace}/${id}`;
 
 /** Container records over the shared store context. */
@@ -19,11 +22,16 @@ export function createContainerStore(context: StoreContext): ContainerStore {
     },
 
     async *list(namespace: string, options: ListOptions = {}) {
-      const iterator = layout.containers(namespace).iterator();
+      // Values only, fetched in batches: one native round trip per batch instead of per record.
+      const iterator = layout.containers(namespace).values();
       try {
-        for await (const [, bytes] of iterator) {
-          if (options.signal?.aborted) return;
-          yield new StoredContainer(bytes);
+        for (;;) {
+          const batch = await iterator.nextv(LIST_BATCH);
+          if (batch.length === 0 || options.signal?.aborted) return;
+          for (const bytes of batch) {
+            if (options.signal?.aborted) return;
+            yield new StoredContainer(bytes);
+          }
         }
       } finally {
         await iterator.close();

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Container, ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { create, equals, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
-import { AbstractIterator } from "abstract-level";
+import { AbstractValueIterator } from "abstract-level";
 import { Level } from "level";
 import { MemoryLevel } from "memory-level";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -321,7 +321,7 @@ describe.each(variants)("ContainerStore compliance: $name", ({ harness }) => {
 
     it("reads lazily and closes its iterator when the caller breaks", async () => {
       for (let i = 0; i < 50; i++) await containers.create("default", container(`c${String(i).padStart(2, "0")}`));
-      const close = vi.spyOn(AbstractIterator.prototype, "close");
+      const close = vi.spyOn(AbstractValueIterator.prototype, "close");
       const seen: string[] = [];
       for await (const c of containers.list("default")) {
         seen.push(c.id);
