@@ -8,9 +8,13 @@
 # Quiet: apt's output is shown only when a step fails. Exits non-zero on failure.
 set -euo pipefail
 
-# The ctr suite runs /usr/bin/ctr (the Debian package's path).
+# The ctr suite runs /usr/bin/ctr (the Debian package's path); the web suite drives /usr/bin/chromium.
 CTR=/usr/bin/ctr
-[ -x "$CTR" ] && exit 0
+CHROMIUM=/usr/bin/chromium
+packages=()
+[ -x "$CTR" ] || packages+=(containerd)
+[ -x "$CHROMIUM" ] || packages+=(chromium)
+[ ${#packages[@]} -eq 0 ] && exit 0
 
 fail() {
   echo "install-system-deps: $*" >&2
@@ -43,13 +47,13 @@ run() {
 # Refresh the package lists only when needed: when apt knows no installable containerd yet, or when
 # the install fails with the lists it has (stale lists point at files the mirror no longer has).
 updated=no
-candidate=$(apt-cache policy containerd 2>/dev/null | awk '/Candidate:/ { print $2 }')
+candidate=$(apt-cache policy "${packages[0]}" 2>/dev/null | awk '/Candidate:/ { print $2 }')
 if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
   run apt-get -qq update
   updated=yes
 fi
 
-install=(apt-get -qq install -y --no-install-recommends containerd)
+install=(apt-get -qq install -y --no-install-recommends "${packages[@]}")
 if ! as_root "${install[@]}"; then
   [ "$updated" = yes ] && { cat "$log" >&2; fail "failed: ${install[*]}"; }
   run apt-get -qq update
@@ -57,4 +61,5 @@ if ! as_root "${install[@]}"; then
 fi
 
 [ -x "$CTR" ] || fail "containerd was installed but $CTR is missing"
-echo "install-system-deps: installed containerd ($("$CTR" --version))"
+[ -x "$CHROMIUM" ] || fail "chromium was installed but $CHROMIUM is missing"
+echo "install-system-deps: installed ${packages[*]}"

@@ -58,7 +58,7 @@ const program = new Command("berthd")
         uid: options.uid,
         gid: options.gid,
         webRoot: options.webRoot ?? bundledWebRoot(),
-        corsOrigins: options.corsOrigins,
+        corsOrigins: options.corsOrigin,
         logger,
       });
     } catch (error) {

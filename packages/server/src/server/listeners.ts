@@ -82,7 +82,15 @@ const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
  */
 export async function listenTcp(handler: RequestHandler, options: TcpListenOptions): Promise<Listener> {
   const h2 = http2.createServer(HTTP2_OPTIONS, handler);
-  const h1 = http.createServer(handler);
+  let closing = false;
+  const h1 = http.createServer((request, response) => {
+    // While shutting down, end keep-alive: browsers would otherwise keep reusing the connection.
+    if (closing) {
+      response.setHeader("connection", "close");
+      response.once("finish", () => h1.closeIdleConnections());
+    }
+    handler(request, response);
+  });
   const sessions = trackSessions(h2);
   const front = net.createServer((socket) => route(socket, h1, h2));
   await listen(front, { host: options.host, port: options.port }, `${options.host}:${options.port}`);
@@ -92,6 +100,7 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
     address: `http://${host}:${bound.port}`,
     async close(graceMs) {
       const frontClosed = new Promise<void>((resolve) => front.close(() => resolve()));
+      closing = true;
       const h1Closed = new Promise<void>((resolve) => h1.close(() => resolve()));
       h1.closeIdleConnections();
       const timer = setTimeout(() => h1.closeAllConnections(), graceMs);

@@ -1,0 +1,58 @@
+import type { Container } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import { summarizeLabels } from "../model/labels.js";
+import { formatAbsolute, formatRelative } from "../model/relative-time.js";
+
+/** Height of every row in px; the table's virtual scrolling depends on it (see styles.css). */
+export const ROW_HEIGHT = 36;
+
+/** DOM id of a container's row, for `aria-activedescendant`. */
+export function rowDomId(id: string): string {
+  return `row-${id}`;
+}
+
+/** Props of {@link ContainerRow}. */
+export interface ContainerRowProps {
+  readonly container: Container;
+  /** 0-based position in the whole list. */
+  readonly index: number;
+  readonly now: number;
+  readonly active: boolean;
+  readonly selected: boolean;
+  readonly onOpen: (id: string) => void;
+}
+
+/** One row of the container table, placed at its offset in the scrolled list. */
+export function ContainerRow({ container, index, now, active, selected, onOpen }: ContainerRowProps) {
+  const labels = summarizeLabels(container.labels);
+  const runtime = container.runtime?.name ?? "";
+  return (
+    // Keys reach rows through the grid (aria-activedescendant, Enter/Space), not through each row.
+    <tr
+      id={rowDomId(container.id)}
+      class={active ? "grid-row grid-item active" : "grid-row grid-item"}
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }}
+      onClick={() => onOpen(container.id)}
+    >
+      <td class="cell cell-id" title={container.id}>
+        {container.id}
+      </td>
+      <td class="cell" title={container.image}>
+        {container.image || <span class="muted">—</span>}
+      </td>
+      <td class="cell" title={runtime}>
+        {runtime}
+      </td>
+      <td class="cell" title={labels}>
+        {labels}
+      </td>
+      <td class="cell" title={formatAbsolute(container.createdAt)}>
+        {formatRelative(container.createdAt, now)}
+      </td>
+      <td class="cell" title={formatAbsolute(container.updatedAt)}>
+        {formatRelative(container.updatedAt, now)}
+      </td>
+    </tr>
+  );
+}
