@@ -58,7 +58,9 @@ export function createContainersLocal({ store, events, clock = systemClock }: Co
     list(requestNamespace, filters, options = {}) {
       const namespace = requestNamespace.require();
       const filter = parseContainerFilters(filters);
-      return matching(store.list(namespace, options), filter);
+      const all = store.list(namespace, options);
+      // With nothing to filter, hand the store's listing through: no extra async layer per container.
+      return filter === undefined ? all : matching(all, filter);
     },
 
     async create(requestNamespace, requested) {
@@ -142,12 +144,9 @@ function parseContainerFilters(filters: readonly string[]): Filter | undefined {
   }
 }
 
-async function* matching(
-  containers: AsyncIterable<StoredContainer>,
-  filter: Filter | undefined,
-): AsyncIterable<StoredContainer> {
+async function* matching(containers: AsyncIterable<StoredContainer>, filter: Filter): AsyncIterable<StoredContainer> {
   for await (const stored of containers) {
-    if (filter === undefined || filter.match(containerFields(stored.bytes))) yield stored;
+    if (filter.match(containerFields(stored.bytes))) yield stored;
   }
 }
 
