@@ -10,42 +10,14 @@
  * types; `--format json` uses proto3 JSON names instead, like the rest of
  * berth's JSON.
  */
-import {
-  ContainerCreateSchema,
-  ContainerDeleteSchema,
-  ContainerUpdateSchema,
-} from "@berth/gen/containerd/events/container_pb.js";
-import {
-  NamespaceCreateSchema,
-  NamespaceDeleteSchema,
-  NamespaceUpdateSchema,
-} from "@berth/gen/containerd/events/namespace_pb.js";
+import { EVENT_PAYLOAD_SCHEMAS } from "@berth/client/event-types";
 import type { Envelope } from "@berth/gen/containerd/services/events/v1/events_pb.js";
-import {
-  type DescField,
-  type DescMessage,
-  fromBinary,
-  type JsonObject,
-  type JsonValue,
-  ScalarType,
-} from "@bufbuild/protobuf";
+import { type DescField, fromBinary, type JsonObject, type JsonValue, ScalarType } from "@bufbuild/protobuf";
 import { type ReflectList, type ReflectMap, type ReflectMessage, reflect } from "@bufbuild/protobuf/reflect";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import { compareUtf8 } from "../labels.js";
 import { timestampToJson } from "./json.js";
 import { formatGoTime, GO_ZERO_TIME } from "./time.js";
-
-/** The payload types containerd's metadata services publish (spec §4.5), by bare type URL. */
-const EVENT_SCHEMAS: ReadonlyMap<string, DescMessage> = new Map(
-  [
-    ContainerCreateSchema,
-    ContainerUpdateSchema,
-    ContainerDeleteSchema,
-    NamespaceCreateSchema,
-    NamespaceUpdateSchema,
-    NamespaceDeleteSchema,
-  ].map((schema): [string, DescMessage] => [schema.typeName, schema]),
-);
 
 /**
  * Decodes an event payload whose type URL is exactly one of the six bare URLs
@@ -54,7 +26,7 @@ const EVENT_SCHEMAS: ReadonlyMap<string, DescMessage> = new Map(
  * any other URL and for bytes that do not decode.
  */
 export function decodeEventPayload(event: Any): ReflectMessage | undefined {
-  const schema = EVENT_SCHEMAS.get(event.typeUrl);
+  const schema = EVENT_PAYLOAD_SCHEMAS.get(event.typeUrl);
   if (schema === undefined) return undefined;
   try {
     return reflect(schema, fromBinary(schema, event.value));

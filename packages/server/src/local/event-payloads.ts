@@ -1,27 +1,6 @@
-import {
-  ContainerCreateSchema,
-  ContainerDeleteSchema,
-  ContainerUpdateSchema,
-} from "@berth/gen/containerd/events/container_pb.js";
-import {
-  NamespaceCreateSchema,
-  NamespaceDeleteSchema,
-  NamespaceUpdateSchema,
-} from "@berth/gen/containerd/events/namespace_pb.js";
+import { EVENT_PAYLOAD_SCHEMAS } from "@berth/client/event-types";
 import { create, type DescMessage, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { type Any, AnySchema } from "@bufbuild/protobuf/wkt";
-
-/** The payload types berthd publishes, by their bare type URL (containerd's typeurl registry names). */
-const PAYLOADS = new Map<string, DescMessage>(
-  [
-    ContainerCreateSchema,
-    ContainerUpdateSchema,
-    ContainerDeleteSchema,
-    NamespaceCreateSchema,
-    NamespaceUpdateSchema,
-    NamespaceDeleteSchema,
-  ].map((schema) => [schema.typeName, schema]),
-);
 
 /**
  * Packs an event payload the way containerd does: the type URL is the bare
@@ -37,7 +16,7 @@ export function unpackEvent(
   event: Any | undefined,
 ): { typeName: string; payload: Record<string, unknown> } | undefined {
   if (event === undefined) return undefined;
-  const schema = PAYLOADS.get(event.typeUrl.slice(event.typeUrl.lastIndexOf("/") + 1));
+  const schema = EVENT_PAYLOAD_SCHEMAS.get(event.typeUrl.slice(event.typeUrl.lastIndexOf("/") + 1));
   if (schema === undefined) return undefined;
   try {
     return { typeName: schema.typeName, payload: fromBinary(schema, event.value) as Record<string, unknown> };
