@@ -20,7 +20,7 @@ const BERTH = join(REPO_ROOT, "packages/cli/dist/main.js");
 const RUNC = "io.containerd.runc.v2";
 const EXPIRE_LABEL = "containerd.io/gc.expire";
 /** How long to wait for an event to show up. */
-const EVENT_WAIT_MS = 5000;
+const EVENT_WAIT_MS = 10_000;
 
 let socket = "";
 let daemon: BerthdProcess | undefined;
