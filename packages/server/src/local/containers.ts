@@ -5,7 +5,7 @@ import {
 } from "@berth/gen/containerd/events/container_pb.js";
 import { type Container, ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { create } from "@bufbuild/protobuf";
-import { BerthError, invalidArgument, notFound, plainError } from "../errdefs.js";
+import { BerthError, notFound, plainError } from "../errdefs.js";
 import { goQuote } from "../go-quote.js";
 import type { StoredContainer } from "../store/stored-container.js";
 import type { ContainerStore, ListOptions } from "../store/types.js";
@@ -14,8 +14,9 @@ import { containerFields } from "./container-fields.js";
 import { applyContainerMask } from "./container-mask.js";
 import { validateContainer } from "./container-validation.js";
 import type { EventsLocal } from "./events.js";
-import { type Filter, FilterParseError, parseFilters } from "./filters/index.js";
+import type { Filter } from "./filters/index.js";
 import { withoutEmptyLabels } from "./labels.js";
+import { parseListFilters } from "./list-filters.js";
 import type { RequestNamespace } from "./namespace.js";
 
 /** Dependencies of {@link createContainersLocal}. */
@@ -57,7 +58,7 @@ export function createContainersLocal({ store, events, clock = systemClock }: Co
 
     list(requestNamespace, filters, options = {}) {
       const namespace = requestNamespace.require();
-      const filter = parseContainerFilters(filters);
+      const filter = parseListFilters(filters);
       const all = store.list(namespace, options);
       // With nothing to filter, hand the store's listing through: no extra async layer per container.
       return filter === undefined ? all : matching(all, filter);
@@ -126,22 +127,6 @@ export function createContainersLocal({ store, events, clock = systemClock }: Co
         : notFound(`cannot delete container ${goQuote(id)} in namespace ${goQuote(namespace)}`);
     },
   };
-}
-
-/**
- * Parses List filters; undefined when they match everything. containerd reports
- * a parse error with the class suffix twice.
- */
-function parseContainerFilters(filters: readonly string[]): Filter | undefined {
-  try {
-    const filter = parseFilters(filters);
-    return filters.length === 0 || filters.includes("") ? undefined : filter;
-  } catch (error) {
-    if (error instanceof FilterParseError) {
-      throw invalidArgument(`${error.message}: invalid argument`);
-    }
-    throw error;
-  }
 }
 
 async function* matching(containers: AsyncIterable<StoredContainer>, filter: Filter): AsyncIterable<StoredContainer> {

@@ -5,9 +5,9 @@ import { BerthError, invalidArgument, notFound } from "../errdefs.js";
 import { goQuote } from "../go-quote.js";
 import type { LeaseStore } from "../store/types.js";
 import { type Clock, systemClock } from "./clock.js";
-import type { FieldAdaptor } from "./filters/index.js";
-import { type Filter, FilterParseError, parseFilters } from "./filters/index.js";
+import type { FieldAdaptor, Filter } from "./filters/index.js";
 import { ownEntry, withoutEmptyLabels } from "./labels.js";
+import { parseListFilters } from "./list-filters.js";
 import type { RequestNamespace } from "./namespace.js";
 
 /** Dependencies of {@link createLeasesLocal}. */
@@ -59,8 +59,9 @@ export function createLeasesLocal({ store, clock = systemClock }: LeasesLocalOpt
 
     list(requestNamespace, filters) {
       const namespace = requestNamespace.require();
-      const filter = parseLeaseFilters(filters);
-      return matching(store.list(namespace), filter);
+      const filter = parseListFilters(filters);
+      const all = store.list(namespace);
+      return filter === undefined ? all : matching(all, filter);
     },
 
     async addResource(requestNamespace, id, resource) {
@@ -107,15 +108,6 @@ function validateResource(resource: Resource | undefined): void {
   }
   if (type === "ingests" || (type.startsWith("snapshots/") && type.length > "snapshots/".length)) return;
   throw new BerthError("not implemented", `resource type ${type} not supported yet: not implemented`);
-}
-
-function parseLeaseFilters(filters: readonly string[]): Filter {
-  try {
-    return parseFilters(filters);
-  } catch (error) {
-    if (error instanceof FilterParseError) throw invalidArgument(`${error.message}: invalid argument`);
-    throw error;
-  }
 }
 
 async function* matching(leases: AsyncIterable<Lease>, filter: Filter): AsyncIterable<Lease> {
