@@ -3,11 +3,12 @@ import type { Logger } from "pino";
 import { createExchange, type Exchange } from "../events/exchange.js";
 import { createLocal } from "../local/index.js";
 import { sweepExpiredLeases } from "../local/lease-expiry.js";
-import { createRoutes } from "../services/routes.js";
+import { createRoutes, createServiceImplementations } from "../services/routes.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
 import { withCors } from "./cors.js";
 import { errorInterceptor } from "./errors.js";
+import { withGrpcUnaryFastPath } from "./grpc-unary.js";
 import { type Listener, listenTcp, listenUnix, type RequestHandler } from "./listeners.js";
 import { createLoggingInterceptor } from "./logging.js";
 import { requestContextValues } from "./request-context.js";
@@ -95,24 +96,33 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   };
 }
 
-/** The Connect request handler over a store: routes, interceptors, limits. */
+/**
+ * The request handler over a store: gRPC unary calls on the fast path, every
+ * other call through the Connect adapter, both with the same interceptors and limits.
+ */
 export function createHandler(
   store: Store,
   exchange: Exchange,
   logger: Logger,
   options: { readonly shutdown?: AbortSignal; readonly webRoot?: string } = {},
 ): RequestHandler {
-  return connectNodeAdapter({
-    routes: createRoutes(
-      createLocal(store, exchange),
-      options.shutdown === undefined ? {} : { shutdown: options.shutdown },
-    ),
+  const implementations = createServiceImplementations(
+    createLocal(store, exchange),
+    options.shutdown === undefined ? {} : { shutdown: options.shutdown },
+  );
+  // Interceptors run outermost first: the logger sees the mapped status.
+  const interceptors = [createLoggingInterceptor(logger), errorInterceptor];
+  const limits = { readMaxBytes: MAX_MESSAGE_BYTES, writeMaxBytes: MAX_MESSAGE_BYTES };
+  const adapter = connectNodeAdapter({
+    routes: createRoutes(implementations),
     // connect-node's response type is a structural variant of Node's own; the handler uses only the common part.
     ...(options.webRoot === undefined ? {} : { fallback: createStaticHandler(options.webRoot) as NodeHandler }),
-    // Interceptors run outermost first: the logger sees the mapped status.
-    interceptors: [createLoggingInterceptor(logger), errorInterceptor],
+    interceptors,
     contextValues: requestContextValues,
-    readMaxBytes: MAX_MESSAGE_BYTES,
-    writeMaxBytes: MAX_MESSAGE_BYTES,
+    ...limits,
   });
+  return withGrpcUnaryFastPath(
+    { implementations, interceptors, contextValues: requestContextValues, ...limits },
+    adapter,
+  );
 }

@@ -6,7 +6,12 @@ import { Tasks } from "@berth/gen/containerd/services/tasks/v1/tasks_pb.js";
 import { Health } from "@berth/gen/grpc/health/v1/health_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "@berth/gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "@berth/gen/grpc/reflection/v1alpha/reflection_pb.js";
-import type { ConnectRouter } from "@connectrpc/connect";
+import {
+  type ConnectRouter,
+  createServiceImplSpec,
+  type MethodImplSpec,
+  type ServiceImplSpec,
+} from "@connectrpc/connect";
 import type { Local } from "../local/index.js";
 import { createContainersService } from "./containers.js";
 import { createEventsService } from "./events.js";
@@ -34,15 +39,47 @@ export interface RoutesOptions {
   readonly shutdown?: AbortSignal;
 }
 
-/** Registers every service on a Connect router. */
-export function createRoutes(dependencies: Local, options: RoutesOptions = {}): (router: ConnectRouter) => void {
+/**
+ * Every service's implementation except reflection (which {@link createRoutes}
+ * registers), as specs that pair each method's descriptor with its function.
+ */
+export function createServiceImplementations(
+  dependencies: Local,
+  options: RoutesOptions = {},
+): readonly ServiceImplSpec[] {
+  return [
+    createServiceImplSpec<typeof Containers>(Containers, createContainersService(dependencies.containers)),
+    createServiceImplSpec<typeof Namespaces>(Namespaces, createNamespacesService(dependencies.namespaces)),
+    createServiceImplSpec<typeof Leases>(Leases, createLeasesService(dependencies.leases)),
+    createServiceImplSpec<typeof Events>(Events, createEventsService(dependencies.events)),
+    createServiceImplSpec<typeof Tasks>(Tasks, createTasksService(dependencies.containers)),
+    createServiceImplSpec<typeof Health>(Health, createHealthService({ services: SERVED_SERVICES, ...options })),
+  ];
+}
+
+/** Registers the implementations and gRPC reflection on a Connect router. */
+export function createRoutes(implementations: readonly ServiceImplSpec[]): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(Containers, createContainersService(dependencies.containers));
-    router.service(Namespaces, createNamespacesService(dependencies.namespaces));
-    router.service(Leases, createLeasesService(dependencies.leases));
-    router.service(Events, createEventsService(dependencies.events));
-    router.service(Tasks, createTasksService(dependencies.containers));
-    router.service(Health, createHealthService({ services: SERVED_SERVICES, ...options }));
+    for (const spec of implementations) {
+      for (const method of Object.values(spec.methods)) registerMethod(router, method);
+    }
     registerReflection(router, SERVED_SERVICES);
   };
+}
+
+function registerMethod(router: ConnectRouter, spec: MethodImplSpec): void {
+  switch (spec.kind) {
+    case "unary":
+      router.rpc(spec.method, spec.impl);
+      break;
+    case "server_streaming":
+      router.rpc(spec.method, spec.impl);
+      break;
+    case "client_streaming":
+      router.rpc(spec.method, spec.impl);
+      break;
+    case "bidi_streaming":
+      router.rpc(spec.method, spec.impl);
+      break;
+  }
 }

@@ -19,6 +19,16 @@ export function rawGrpcCall(
   body: Uint8Array,
   headers: Record<string, string | string[]> = {},
 ): Promise<RawGrpcResult> {
+  return rawGrpcExchange(socketPath, path, frame(body), headers);
+}
+
+/** Like {@link rawGrpcCall}, but sends `requestBytes` as they are: no envelope is added. */
+export function rawGrpcExchange(
+  socketPath: string,
+  path: string,
+  requestBytes: Uint8Array,
+  headers: Record<string, string | string[]> = {},
+): Promise<RawGrpcResult> {
   return new Promise((resolve, reject) => {
     const session = http2.connect("http://localhost", { createConnection: () => net.connect(socketPath) });
     session.on("error", reject);
@@ -44,7 +54,7 @@ export function rawGrpcCall(
       session.close();
       resolve({ status, message, messages: splitFrames(Buffer.concat(chunks)) });
     });
-    stream.end(frame(body));
+    stream.end(requestBytes);
   });
 }
 

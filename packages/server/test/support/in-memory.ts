@@ -7,7 +7,7 @@ import { createLocal } from "../../src/local/index.js";
 import { NAMESPACE_HEADER, resolveNamespace } from "../../src/local/namespace.js";
 import { errorInterceptor } from "../../src/server/errors.js";
 import { requestNamespaceKey } from "../../src/services/context.js";
-import { createRoutes } from "../../src/services/routes.js";
+import { createRoutes, createServiceImplementations } from "../../src/services/routes.js";
 import type { Database } from "../../src/store/layout.js";
 import { createLevelStore } from "../../src/store/level-store.js";
 
@@ -27,7 +27,7 @@ export async function createInMemoryBerth(options: { clock?: Clock } = {}) {
   const store = await createLevelStore(db as unknown as Database);
   const exchange = createExchange();
   const local = createLocal(store, exchange, options.clock);
-  const transport = createRouterTransport(createRoutes(local), {
+  const transport = createRouterTransport(createRoutes(createServiceImplementations(local)), {
     router: { interceptors: [namespaceFromHeader, errorInterceptor] },
   });
   return { store, exchange, transport, client: createBerthClient(transport, { namespace: "default" }) };

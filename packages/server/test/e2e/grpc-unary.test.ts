@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
+import { frame, rawGrpcCall, rawGrpcExchange } from "../support/grpc-raw.js";
+import { lenField } from "../support/protowire.js";
+
+// berthd serves plain gRPC unary calls on its own fast path and everything else
+// through the Connect adapter. A declared but unused gzip encoding (flag 0 on
+// every envelope) sends the very same call through the adapter.
+const GET = "/containerd.services.containers.v1.Containers/Get";
+const NAMESPACE = { "containerd-namespace": "fast" };
+const VIA_ADAPTER = { ...NAMESPACE, "grpc-encoding": "gzip" };
+
+let berthd: BerthdProcess;
+beforeAll(async () => {
+  berthd = await startBerthdProcess();
+});
+afterAll(async () => {
+  await berthd.dispose();
+});
+
+const envelope = (flags: number, declared: number, body: Uint8Array = new Uint8Array()) => {
+  const bytes = Buffer.alloc(5 + body.length);
+  bytes[0] = flags;
+  bytes.writeUInt32BE(declared, 1);
+  bytes.set(body, 5);
+  return bytes;
+};
+
+const malformed: [string, Uint8Array, string][] = [
+  ["no envelope at all", new Uint8Array(), "12"],
+  ["a cut envelope header", new Uint8Array([0, 0, 0]), "3"],
+  ["fewer bytes than the envelope promises", envelope(0, 10, new Uint8Array([10, 1])), "3"],
+  ["two envelopes for a unary method", Buffer.concat([frame(lenField(1, "a")), frame(lenField(1, "b"))]), "12"],
+  ["bytes that are not protobuf", frame(new Uint8Array([0xff, 0xff, 0xff, 0xff])), "13"],
+  ["an envelope over the 16 MiB limit", envelope(0, 16 * 1024 * 1024 + 1), "8"],
+];
+
+describe("gRPC unary fast path", () => {
+  it.each(malformed)("answers %s as the Connect adapter does", async (_, bytes, code) => {
+    const fast = await rawGrpcExchange(berthd.socket, GET, bytes, NAMESPACE);
+    const adapter = await rawGrpcExchange(berthd.socket, GET, bytes, VIA_ADAPTER);
+    expect(fast.status).toBe(code);
+    expect({ status: fast.status, message: fast.message }).toEqual({
+      status: adapter.status,
+      message: adapter.message,
+    });
+  });
+
+  it("answers a well-formed call byte for byte as the Connect adapter does", async () => {
+    const create = "/containerd.services.containers.v1.Containers/Create";
+    const container = Buffer.concat([
+      lenField(1, "same"), // id
+      lenField(4, lenField(1, "io.containerd.runc.v2")), // runtime.name
+      lenField(
+        5,
+        Buffer.concat([lenField(1, "types.containerd.io/opencontainers/runtime-spec/1/Spec"), lenField(2, "{}")]),
+      ),
+    ]);
+    const created = await rawGrpcCall(berthd.socket, create, lenField(1, container), NAMESPACE);
+    expect(created).toMatchObject({ status: "0" });
+    const fast = await rawGrpcCall(berthd.socket, GET, lenField(1, "same"), NAMESPACE);
+    const adapter = await rawGrpcCall(berthd.socket, GET, lenField(1, "same"), VIA_ADAPTER);
+    expect(fast.status).toBe("0");
+    expect(fast.messages).toEqual(adapter.messages);
+    const missing = await rawGrpcCall(berthd.socket, GET, lenField(1, "other"), NAMESPACE);
+    const missingViaAdapter = await rawGrpcCall(berthd.socket, GET, lenField(1, "other"), VIA_ADAPTER);
+    expect(missing).toEqual(missingViaAdapter);
+    expect(missing.status).toBe("5");
+  });
+
+  it("rejects a compressed envelope that no encoding explains", async () => {
+    const result = await rawGrpcExchange(berthd.socket, GET, envelope(1, 2, lenField(1, "")), NAMESPACE);
+    expect(result.status).toBe("13");
+  });
+
+  it("rejects a malformed deadline and honours an expired one", async () => {
+    const bad = await rawGrpcCall(berthd.socket, GET, lenField(1, "x"), { ...NAMESPACE, "grpc-timeout": "soon" });
+    expect(bad).toMatchObject({ status: "3", message: "protocol error: invalid grpc timeout value: soon" });
+    const expired = await rawGrpcCall(berthd.socket, GET, lenField(1, "x"), { ...NAMESPACE, "grpc-timeout": "0n" });
+    expect(expired.status).toBe("4");
+    const generous = await rawGrpcCall(berthd.socket, GET, lenField(1, "x"), { ...NAMESPACE, "grpc-timeout": "5S" });
+    expect(generous.status).toBe("5");
+  });
+
+  it("keeps serving after an oversized request", async () => {
+    const huge = Buffer.concat([envelope(0, 20 * 1024 * 1024), Buffer.alloc(4 * 1024 * 1024)]);
+    const rejected = await rawGrpcExchange(berthd.socket, GET, huge, NAMESPACE);
+    expect(rejected.status).toBe("8");
+    const after = await rawGrpcCall(berthd.socket, GET, lenField(1, "x"), NAMESPACE);
+    expect(after.status).toBe("5");
+  });
+});
