@@ -8,7 +8,7 @@ import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
 import { withCors } from "./cors.js";
 import { errorInterceptor } from "./errors.js";
-import { withGrpcUnaryFastPath } from "./grpc-unary.js";
+import { withGrpcFastPath } from "./grpc-fast-path.js";
 import { type Listener, listenTcp, listenUnix, type RequestHandler } from "./listeners.js";
 import { createLoggingInterceptor } from "./logging.js";
 import { requestContextValues } from "./request-context.js";
@@ -97,7 +97,7 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
 }
 
 /**
- * The request handler over a store: gRPC unary calls on the fast path, every
+ * The request handler over a store: plain gRPC calls on the fast path, every
  * other call through the Connect adapter, both with the same interceptors and limits.
  */
 export function createHandler(
@@ -121,7 +121,7 @@ export function createHandler(
     contextValues: requestContextValues,
     ...limits,
   });
-  return withGrpcUnaryFastPath(
+  return withGrpcFastPath(
     { implementations, interceptors, contextValues: requestContextValues, ...limits },
     adapter,
   );

@@ -3,7 +3,7 @@ import { type BerthdProcess, startBerthdProcess } from "../support/berthd-proces
 import { frame, rawGrpcCall, rawGrpcExchange } from "../support/grpc-raw.js";
 import { lenField } from "../support/protowire.js";
 
-// berthd serves plain gRPC unary calls on its own fast path and everything else
+// berthd serves plain gRPC unary and server-streaming calls on its own fast path and everything else
 // through the Connect adapter. A declared but unused gzip encoding (flag 0 on
 // every envelope) sends the very same call through the adapter.
 const GET = "/containerd.services.containers.v1.Containers/Get";
@@ -35,7 +35,7 @@ const malformed: [string, Uint8Array, string][] = [
   ["an envelope over the 16 MiB limit", envelope(0, 16 * 1024 * 1024 + 1), "8"],
 ];
 
-describe("gRPC unary fast path", () => {
+describe("gRPC fast path", () => {
   it.each(malformed)("answers %s as the Connect adapter does", async (_, bytes, code) => {
     const fast = await rawGrpcExchange(berthd.socket, GET, bytes, NAMESPACE);
     const adapter = await rawGrpcExchange(berthd.socket, GET, bytes, VIA_ADAPTER);
@@ -88,5 +88,43 @@ describe("gRPC unary fast path", () => {
     expect(rejected.status).toBe("8");
     const after = await rawGrpcCall(berthd.socket, GET, lenField(1, "x"), NAMESPACE);
     expect(after.status).toBe("5");
+  });
+
+  it("streams a listing byte for byte as the Connect adapter does", async () => {
+    const create = "/containerd.services.containers.v1.Containers/Create";
+    const runtime = lenField(4, lenField(1, "io.containerd.runc.v2"));
+    const spec = lenField(5, lenField(1, "types.containerd.io/opencontainers/runtime-spec/1/Spec"));
+    const headers = { "containerd-namespace": "fast-stream" };
+    for (let i = 0; i < 300; i++) {
+      const container = Buffer.concat([lenField(1, `c${String(i).padStart(3, "0")}`), runtime, spec]);
+      const created = await rawGrpcCall(berthd.socket, create, lenField(1, container), headers);
+      expect(created.status).toBe("0");
+    }
+    const listStream = "/containerd.services.containers.v1.Containers/ListStream";
+    const fast = await rawGrpcCall(berthd.socket, listStream, new Uint8Array(), headers);
+    const adapter = await rawGrpcCall(berthd.socket, listStream, new Uint8Array(), {
+      ...headers,
+      "grpc-encoding": "gzip",
+    });
+    expect(fast.status).toBe("0");
+    expect(fast.messages).toHaveLength(300);
+    expect(fast.messages).toEqual(adapter.messages);
+    const filtered = await rawGrpcCall(berthd.socket, listStream, lenField(1, "id~=c00[0-4]"), headers);
+    expect(filtered.messages).toHaveLength(5);
+    const badFilter = await rawGrpcCall(berthd.socket, listStream, lenField(1, "id=="), headers);
+    const badViaAdapter = await rawGrpcCall(berthd.socket, listStream, lenField(1, "id=="), {
+      ...headers,
+      "grpc-encoding": "gzip",
+    });
+    expect(badFilter.status).toBe("3");
+    expect(badFilter).toEqual(badViaAdapter);
+  });
+
+  it("ends a subscription at its deadline", async () => {
+    const subscribe = "/containerd.services.events.v1.Events/Subscribe";
+    const started = Date.now();
+    const result = await rawGrpcCall(berthd.socket, subscribe, new Uint8Array(), { "grpc-timeout": "200m" });
+    expect(result.status).toBe("4");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
   });
 });

@@ -1,0 +1,423 @@
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { create, type DescMessage, fromBinary, isMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ContextValues,
+  type HandlerContext,
+  type Interceptor,
+  type MethodImplSpec,
+  type ServiceImplSpec,
+  type StreamRequest,
+  type StreamResponse,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+import type { RequestHandler } from "./listeners.js";
+
+/** Options of {@link withGrpcFastPath}. */
+export interface GrpcFastPathOptions {
+  readonly implementations: readonly ServiceImplSpec[];
+  /** The same interceptors as the Connect adapter's, outermost first. */
+  readonly interceptors: readonly Interceptor[];
+  readonly contextValues: (request: Http2ServerRequest) => ContextValues;
+  readonly readMaxBytes: number;
+  readonly writeMaxBytes: number;
+}
+
+/** A method this path serves: one request message, one or many response messages. */
+type FastRoute = Extract<MethodImplSpec, { kind: "unary" | "server_streaming" }>;
+type AnyCall = (request: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse>;
+
+const ENVELOPE_HEADER_BYTES = 5;
+const COMPRESSED_FLAG = 0b1;
+/** Node timers cannot wait longer; a longer deadline is as good as none. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const TIMEOUT_UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
+const RESPONSE_CONTENT_TYPE = "application/grpc+proto";
+/** Stream messages are gathered into writes of about this size (or whatever one turn of the event loop produced). */
+const WRITE_BATCH_BYTES = 64 * 1024;
+
+/**
+ * Serves plain gRPC calls with one request message (unary and server-streaming)
+ * straight off the HTTP/2 request: one envelope in, envelopes and a trailer out.
+ * These are the calls containerd's own clients make (`ctr`, the Go client), and
+ * the ones Connect's generic handler pipeline makes most expensive (async
+ * iterables and several promises per message). Every other call — client and
+ * bidi streams, gRPC-Web, Connect, JSON, compressed messages, HTTP/1.1 — goes to
+ * `fallback`, the Connect adapter.
+ *
+ * Both paths run the same implementations under the same interceptors, and this
+ * one mirrors the adapter's statuses and messages for malformed envelopes,
+ * limits and deadlines, so a client cannot tell them apart.
+ */
+export function withGrpcFastPath(options: GrpcFastPathOptions, fallback: RequestHandler): RequestHandler {
+  const routes = new Map<string, FastRoute>();
+  for (const { methods } of options.implementations) {
+    for (const spec of Object.values(methods)) {
+      if (spec.kind === "unary" || spec.kind === "server_streaming") {
+        routes.set(`/${spec.method.parent.typeName}/${spec.method.name}`, spec);
+      }
+    }
+  }
+  return (request, response) => {
+    const route =
+      request.httpVersionMajor === 2 && request.method === "POST" ? routes.get(request.url ?? "") : undefined;
+    if (route === undefined || !isBinaryUncompressedGrpc(request.headers)) {
+      fallback(request, response);
+      return;
+    }
+    new GrpcCall(route, options, request as Http2ServerRequest, response as Http2ServerResponse).start();
+  };
+}
+
+function isBinaryUncompressedGrpc(headers: Record<string, string | string[] | undefined>): boolean {
+  const type = headers["content-type"]?.toString().toLowerCase();
+  const encoding = headers["grpc-encoding"];
+  return (
+    (type === "application/grpc" || type === "application/grpc+proto") &&
+    (encoding === undefined || encoding === "identity")
+  );
+}
+
+/** One call: reads the request envelope, runs the interceptors and the method, answers once. */
+class GrpcCall {
+  private readonly chunks: Buffer[] = [];
+  private received = 0;
+  /** Set once the trailer is written (or the client is gone): nothing more goes out. */
+  private answered = false;
+  private readonly abort = new AbortController();
+  private deadline: NodeJS.Timeout | undefined;
+  private readonly pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
+
+  constructor(
+    private readonly route: FastRoute,
+    private readonly options: GrpcFastPathOptions,
+    private readonly request: Http2ServerRequest,
+    private readonly response: Http2ServerResponse,
+  ) {}
+
+  start(): void {
+    const timeout = this.request.headers["grpc-timeout"];
+    if (timeout !== undefined && !this.startDeadline(timeout.toString())) return;
+    // A client that resets the stream cancels the call; nothing is written after that.
+    this.response.once("close", () => {
+      if (!this.answered) this.settle(new ConnectError("operation canceled", Code.Canceled));
+    });
+    this.request.on("data", (chunk: Buffer) => this.onData(chunk));
+    this.request.once("end", () => {
+      if (!this.answered) this.run().catch((error: unknown) => this.fail(error));
+    });
+  }
+
+  /** Arms the `grpc-timeout` deadline; false when the call has already been answered. */
+  private startDeadline(timeout: string): boolean {
+    const timeoutMs = parseTimeout(timeout);
+    if (timeoutMs === undefined) {
+      this.fail(new ConnectError(`protocol error: invalid grpc timeout value: ${timeout}`, Code.InvalidArgument));
+      return false;
+    }
+    if (timeoutMs === 0) {
+      this.fail(deadlineExceeded());
+      return false;
+    }
+    if (timeoutMs <= MAX_TIMER_MS) this.deadline = setTimeout(() => this.fail(deadlineExceeded()), timeoutMs);
+    return true;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.answered) return;
+    if (this.received === 0 && chunk.length >= ENVELOPE_HEADER_BYTES) {
+      const declared = chunk.readUInt32BE(1);
+      if (declared > this.options.readMaxBytes) {
+        this.fail(tooLarge(declared, this.options.readMaxBytes));
+        return;
+      }
+    }
+    this.received += chunk.length;
+    if (this.received > this.options.readMaxBytes + ENVELOPE_HEADER_BYTES) {
+      this.fail(tooLarge(this.received - ENVELOPE_HEADER_BYTES, this.options.readMaxBytes));
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  private async run(): Promise<void> {
+    const { method } = this.route;
+    const message = this.parse(Buffer.concat(this.chunks, this.received));
+    const header = requestHeaders(this.request.rawHeaders);
+    const context: HandlerContext = {
+      method,
+      service: method.parent,
+      signal: this.abort.signal,
+      timeoutMs: () => undefined,
+      requestMethod: "POST",
+      requestHeader: header,
+      responseHeader: new Headers(),
+      responseTrailer: new Headers(),
+      protocolName: "grpc",
+      values: this.options.contextValues(this.request),
+      url: `http://${this.request.authority || "localhost"}${this.request.url}`,
+    };
+    const common = {
+      service: method.parent,
+      requestMethod: "POST",
+      url: context.url,
+      signal: context.signal,
+      header,
+      contextValues: context.values,
+    };
+    const call = this.options.interceptors.reduceRight<AnyCall>(
+      (next, interceptor) => interceptor(next) as AnyCall,
+      (request) => this.invoke(context, request),
+    );
+    if (this.route.kind === "unary") {
+      const result = await call({ ...common, stream: false, method: this.route.method, message });
+      this.answerUnary(this.serialize(result.message as MessageShape<DescMessage>), result.header, result.trailer);
+    } else {
+      const result = await call({ ...common, stream: true, method: this.route.method, message: single(message) });
+      await this.answerStream(result as StreamResponse);
+    }
+  }
+
+  /** The innermost step of the interceptor chain: the implementation itself. */
+  private async invoke(
+    context: HandlerContext,
+    request: UnaryRequest | StreamRequest,
+  ): Promise<UnaryResponse | StreamResponse> {
+    const route = this.route;
+    const scoped = { ...context, requestHeader: request.header, signal: request.signal, values: request.contextValues };
+    const common = { service: route.method.parent, header: context.responseHeader, trailer: context.responseTrailer };
+    const output = route.method.output;
+    if (route.kind === "unary") {
+      const input = request.message as MessageShape<DescMessage>;
+      const result = await route.impl(input, scoped);
+      return { ...common, stream: false, method: route.method, message: normalize(output, result) };
+    }
+    let input: MessageShape<DescMessage> | undefined;
+    for await (const message of request.message as AsyncIterable<MessageShape<DescMessage>>) input = message;
+    if (input === undefined) throw new ConnectError("protocol error: missing input message", Code.Unimplemented);
+    const results = route.impl(input, scoped);
+    return { ...common, stream: true, method: route.method, message: normalizeAll(output, results) };
+  }
+
+  /** Unwraps the one envelope of the request and decodes its message. */
+  private parse(body: Buffer): MessageShape<DescMessage> {
+    const kind = this.route.kind === "unary" ? "unary" : "server-streaming";
+    if (body.length === 0) {
+      throw new ConnectError(`protocol error: missing input message for ${kind} method`, Code.Unimplemented);
+    }
+    const flags = body[0] ?? 0;
+    const length = body.length < ENVELOPE_HEADER_BYTES ? Number.POSITIVE_INFINITY : body.readUInt32BE(1);
+    if (flags & COMPRESSED_FLAG) {
+      throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
+    }
+    if (body.length < ENVELOPE_HEADER_BYTES + length) {
+      throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+    }
+    if (body.length > ENVELOPE_HEADER_BYTES + length) {
+      throw new ConnectError(`protocol error: received extra input message for ${kind} method`, Code.Unimplemented);
+    }
+    try {
+      return fromBinary(this.route.method.input, body.subarray(ENVELOPE_HEADER_BYTES));
+    } catch (error) {
+      throw new ConnectError(`parse binary: ${messageOf(error)}`, Code.Internal);
+    }
+  }
+
+  private serialize(message: MessageShape<DescMessage>): Buffer {
+    let bytes: Uint8Array;
+    try {
+      bytes = toBinary(this.route.method.output, message);
+    } catch (error) {
+      throw new ConnectError(`serialize binary: ${messageOf(error)}`, Code.Internal);
+    }
+    if (bytes.length > this.options.writeMaxBytes) {
+      throw new ConnectError(
+        `message size ${bytes.length} is larger than configured writeMaxBytes ${this.options.writeMaxBytes}`,
+        Code.ResourceExhausted,
+      );
+    }
+    const envelope = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES + bytes.length);
+    envelope[0] = 0;
+    envelope.writeUInt32BE(bytes.length, 1);
+    envelope.set(bytes, ENVELOPE_HEADER_BYTES);
+    return envelope;
+  }
+
+  private answerUnary(envelope: Buffer, header: Headers, trailer: Headers): void {
+    if (this.answered || this.response.stream.destroyed) return;
+    this.settle();
+    this.response.writeHead(200, responseHeaders(header));
+    this.response.addTrailers({ ...headerRecord(trailer), "grpc-status": "0" });
+    this.response.end(envelope);
+  }
+
+  /**
+   * Sends each message as it comes, gathered into larger writes, and waits for
+   * the client whenever HTTP/2 flow control says so. Headers go out with the
+   * first message, as the adapter sends them.
+   */
+  private async answerStream(result: StreamResponse): Promise<void> {
+    const messages = result.message[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await messages.next();
+        if (next.done === true || this.answered) break;
+        this.queue(this.serialize(next.value as MessageShape<DescMessage>), result.header);
+        if (this.response.stream.writableNeedDrain) await this.drained();
+      }
+    } catch (error) {
+      this.fail(error);
+      return;
+    } finally {
+      if (this.answered) await messages.return?.();
+    }
+    if (this.answered || this.response.stream.destroyed) return;
+    this.flush(result.header);
+    this.settle();
+    if (!this.response.headersSent) this.response.writeHead(200, responseHeaders(result.header));
+    this.response.addTrailers({ ...headerRecord(result.trailer), "grpc-status": "0" });
+    this.response.end();
+  }
+
+  private queue(envelope: Buffer, header: Headers): void {
+    this.pending.push(envelope);
+    this.pendingBytes += envelope.length;
+    if (this.pendingBytes >= WRITE_BATCH_BYTES) {
+      this.flush(header);
+    } else if (!this.flushScheduled) {
+      // Messages produced in one turn of the event loop leave in one write.
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        if (!this.answered) this.flush(header);
+      });
+    }
+  }
+
+  private flush(header: Headers): void {
+    if (this.pending.length === 0 || this.response.stream.destroyed) return;
+    if (!this.response.headersSent) this.response.writeHead(200, responseHeaders(header));
+    const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending.length = 0;
+    this.pendingBytes = 0;
+    this.response.write(data);
+  }
+
+  /** Resolves when the client has taken the buffered data, or the stream is gone. */
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.response.off("drain", done);
+        this.response.off("close", done);
+        resolve();
+      };
+      this.response.once("drain", done);
+      this.response.once("close", done);
+    });
+  }
+
+  /**
+   * Answers with the error's status in the trailer (after whatever a stream has
+   * sent). Errors that are not ConnectErrors were not raised on purpose and are
+   * reported as the adapter reports them, without their message.
+   */
+  private fail(error: unknown): void {
+    if (this.answered || this.response.stream.destroyed) return;
+    const status = error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal);
+    this.settle(status);
+    this.pending.length = 0;
+    if (!this.response.headersSent) this.response.writeHead(200, { "content-type": RESPONSE_CONTENT_TYPE });
+    this.response.addTrailers({
+      ...headerRecord(status.metadata),
+      "grpc-status": String(status.code),
+      "grpc-message": encodeURIComponent(status.rawMessage),
+    });
+    this.response.end();
+  }
+
+  /** Marks the call answered, stops its deadline and, if it ended abnormally, aborts its signal. */
+  private settle(reason?: ConnectError): void {
+    this.answered = true;
+    this.chunks.length = 0;
+    clearTimeout(this.deadline);
+    if (reason !== undefined && !this.abort.signal.aborted) this.abort.abort(reason);
+  }
+}
+
+async function* single<T>(message: T): AsyncIterable<T> {
+  yield message;
+}
+
+function normalize<Desc extends DescMessage>(schema: Desc, value: unknown): MessageShape<Desc> {
+  return isMessage(value, schema) ? value : create(schema, value as MessageShape<Desc>);
+}
+
+/** Output messages made into full messages; a plain iterator, not a generator, to add no promise per message. */
+function normalizeAll<Desc extends DescMessage>(
+  schema: Desc,
+  values: AsyncIterable<unknown>,
+): AsyncIterable<MessageShape<Desc>> {
+  return {
+    [Symbol.asyncIterator]() {
+      const it = values[Symbol.asyncIterator]();
+      return {
+        next: async () => {
+          const next = await it.next();
+          return next.done === true ? next : { done: false, value: normalize(schema, next.value) };
+        },
+        return: async (value?: unknown) => {
+          await it.return?.(value);
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
+
+/** A `grpc-timeout` value in milliseconds, or undefined when malformed. */
+function parseTimeout(value: string): number | undefined {
+  const match = /^(\d{1,8})([HMSmun])$/.exec(value);
+  if (match === null) return undefined;
+  return Number(match[1]) * (TIMEOUT_UNIT_MS[match[2] ?? ""] ?? 0);
+}
+
+function deadlineExceeded(): ConnectError {
+  return new ConnectError("the operation timed out", Code.DeadlineExceeded);
+}
+
+function tooLarge(size: number, limit: number): ConnectError {
+  return new ConnectError(
+    `message size ${size} is larger than configured readMaxBytes ${limit}`,
+    Code.ResourceExhausted,
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The request's headers without HTTP/2 pseudo-headers, repeated names kept in order. */
+function requestHeaders(rawHeaders: readonly string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? "";
+    if (!name.startsWith(":")) headers.append(name, rawHeaders[i + 1] ?? "");
+  }
+  return headers;
+}
+
+function responseHeaders(header: Headers): Record<string, string> {
+  return { ...headerRecord(header), "content-type": RESPONSE_CONTENT_TYPE };
+}
+
+function headerRecord(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, key) => {
+    record[key] = value;
+  });
+  return record;
+}
