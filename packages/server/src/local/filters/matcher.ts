@@ -1,4 +1,5 @@
 import { RE2JS } from "re2js";
+import type { RegexBudget } from "./limits.js";
 import type { Selector } from "./parser.js";
 
 /**
@@ -36,9 +37,10 @@ export function anyOf(filters: readonly Filter[]): Filter {
 /**
  * Turns one selector into a filter. An absent field reads as `""` for `!=` and `~=`. A `~=` operand
  * is compiled once, here, as an RE2 expression; if it does not compile, the selector never matches
- * (containerd only logs the error) and parsing still succeeds.
+ * (containerd only logs the error) and parsing still succeeds. Before it is compiled, the operand is
+ * charged to `budget`, which refuses patterns too costly to compile or match.
  */
-export function selectorFilter(selector: Selector): Filter {
+export function selectorFilter(selector: Selector, budget: RegexBudget): Filter {
   const { fieldpath, value } = selector;
   switch (selector.operator) {
     case "present":
@@ -48,6 +50,7 @@ export function selectorFilter(selector: Selector): Filter {
     case "!=":
       return { match: (adaptor) => (adaptor.field(fieldpath) ?? "") !== value };
     case "~=": {
+      budget.charge(value);
       const re = compileRegexp(value);
       if (re === undefined) return { match: () => false };
       // RE2 matching runs in time linear in the field's length; `test` finds a match anywhere.
