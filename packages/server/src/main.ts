@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { defaultRootDirectory, defaultSocketPath } from "@berth/client/defaults";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { pino } from "pino";
+import { runCheck } from "./check/run-check.js";
 import { type Berthd, startBerthd } from "./server/berthd.js";
 import { AddressInUseError } from "./server/listeners.js";
 import { StoreLockedError } from "./store/open.js";
@@ -84,6 +85,15 @@ const program = new Command("berthd")
     };
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
+  });
+
+program
+  .command("check")
+  .description("verify the database under --root offline (exit 0 clean, 1 problems, 2 cannot open)")
+  .option("--json", "print the report as JSON")
+  .action(async (options: { json?: boolean }) => {
+    // --root is berthd's own option, so `berthd check --root DIR` and `berthd --root DIR check` agree.
+    process.exitCode = await runCheck({ root: program.opts().root, json: options.json === true });
   });
 
 program.parseAsync().catch((error: unknown) => {

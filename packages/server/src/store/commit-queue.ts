@@ -1,4 +1,5 @@
 import type { AbstractChainedBatch } from "abstract-level";
+import { type BerthError, resourceExhausted, unavailable } from "../errdefs.js";
 import type { Database } from "./layout.js";
 
 /** Adds one caller's operations to a batch that is about to be written. */
@@ -8,11 +9,20 @@ export type BatchWriter = (batch: AbstractChainedBatch<Database, string, Uint8Ar
 export interface CommitQueueOptions {
   /** fsync each batch before acknowledging it (default true). */
   readonly sync?: boolean;
+  /**
+   * Makes the database safe to write again after a failed write, rejecting while
+   * it cannot yet (e.g. the disk is still full). Until it resolves, every commit
+   * is refused with the failure. Without it, a failed write only fails its callers.
+   */
+  readonly recover?: () => Promise<void>;
 }
 
 /** Writes batches, coalescing concurrent callers into one LevelDB write. */
 export interface CommitQueue {
-  /** Resolves once the operations are written (and synced, if enabled); all or none of them land. */
+  /**
+   * Resolves once the operations are written (and synced, if enabled); all or none of them land.
+   * @throws BerthError resource exhausted when the disk is full, unavailable for other write failures.
+   */
   commit(write: BatchWriter): Promise<void>;
   /** Resolves when every commit accepted so far has settled. */
   drain(): Promise<void>;
@@ -31,16 +41,26 @@ interface Pending {
  * comes from. Each caller's operations stay contiguous, and callers serialise
  * conflicting writes themselves (see `key-lock.ts`), so the order inside a batch
  * does not matter.
+ *
+ * After a failed write the queue refuses writes until `recover` succeeds: LevelDB
+ * keeps appending to a log it could not write, and records appended after the
+ * failure can be lost on the next open even though they were acknowledged.
  */
 export function createCommitQueue(db: Database, options: CommitQueueOptions = {}): CommitQueue {
   const writeOptions = { sync: options.sync ?? true, valueEncoding: "view" };
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
+  let failure: BerthError | undefined;
+  let recovering: Promise<void> | undefined;
 
   async function flush(): Promise<void> {
     while (queue.length > 0) {
       const group = queue;
       queue = [];
+      if (failure !== undefined) {
+        for (const pending of group) pending.reject(failure);
+        continue;
+      }
       const batch = db.batch();
       const accepted: Pending[] = [];
       for (const pending of group) {
@@ -56,7 +76,9 @@ export function createCommitQueue(db: Database, options: CommitQueueOptions = {}
         else await batch.close();
         for (const pending of accepted) pending.resolve();
       } catch (error) {
-        for (const pending of accepted) pending.reject(error);
+        const classified = writeFailure(error);
+        if (options.recover !== undefined) failure = classified;
+        for (const pending of accepted) pending.reject(classified);
       }
     }
   }
@@ -67,15 +89,42 @@ export function createCommitQueue(db: Database, options: CommitQueueOptions = {}
     });
   }
 
+  async function drain(): Promise<void> {
+    while (flushing !== undefined) await flushing;
+  }
+
+  /** One recovery attempt at a time; callers that arrive meanwhile share its outcome. */
+  function recover(recoverDatabase: () => Promise<void>, current: BerthError): Promise<void> {
+    recovering ??= (async () => {
+      try {
+        await drain();
+        await recoverDatabase();
+        failure = undefined;
+      } catch {
+        throw current;
+      } finally {
+        recovering = undefined;
+      }
+    })();
+    return recovering;
+  }
+
   return {
-    commit(write) {
+    async commit(write) {
+      if (failure !== undefined && options.recover !== undefined) await recover(options.recover, failure);
       return new Promise<void>((resolve, reject) => {
         queue.push({ write, resolve, reject });
         if (flushing === undefined) startFlush();
       });
     },
-    async drain() {
-      while (flushing !== undefined) await flushing;
-    },
+    drain,
   };
+}
+
+/** A failed LevelDB write as an error class: a full disk (or file size limit) is resource exhausted. */
+function writeFailure(error: unknown): BerthError {
+  const message = error instanceof Error ? error.message : String(error);
+  return /no space left on device|file too large|disk quota exceeded/i.test(message)
+    ? resourceExhausted(`database write failed (${message})`)
+    : unavailable(`database write failed (${message})`);
 }

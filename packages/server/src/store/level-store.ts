@@ -6,23 +6,39 @@ import { type Database, Layout, SCHEMA_VERSION } from "./layout.js";
 import { createLeaseStore } from "./leases.js";
 import { createNamespaceStore } from "./namespaces.js";
 import type { Store } from "./types.js";
+import { createWriteRecovery } from "./write-recovery.js";
 
 /** Options of {@link createLevelStore}. */
-export type LevelStoreOptions = CommitQueueOptions;
+export interface LevelStoreOptions extends Omit<CommitQueueOptions, "recover"> {
+  /** Directory of an on-disk database: lets writes resume after a failed write once the disk has room. */
+  readonly location?: string;
+}
 
 /**
  * The store over an open abstract-level database (classic-level on disk in
  * berthd, memory-level in unit tests). Values are protobuf binary.
  */
 export async function createLevelStore(db: Database, options: LevelStoreOptions = {}): Promise<Store> {
+  const layout = new Layout(db);
+  const { location, ...queueOptions } = options;
+  // `sync` is typed only on ClassicLevel; it reaches LevelDB through sublevels all the same.
+  const synced = { sync: true, valueEncoding: "utf8" };
+  const recover =
+    location === undefined
+      ? undefined
+      : createWriteRecovery(db, {
+          location,
+          anyKey: `${layout.meta.prefix}schema`,
+          probe: () => layout.meta.put("schema", SCHEMA_VERSION, synced),
+        });
   const context: StoreContext = {
-    layout: new Layout(db),
-    queue: createCommitQueue(db, options),
+    layout,
+    queue: createCommitQueue(db, recover === undefined ? queueOptions : { ...queueOptions, recover }),
     records: new KeyLock(),
     namespaces: new SharedKeyLock(),
     knownNamespaces: new Set(),
   };
-  const { layout, queue } = context;
+  const { queue } = context;
 
   const schema = await layout.meta.get("schema");
   if (schema === undefined) {
