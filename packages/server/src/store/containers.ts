@@ -17,7 +17,10 @@ export function createContainerStore(context: StoreContext): ContainerStore {
   const { layout, queue, records } = context;
   return {
     async get(namespace, id) {
-      const bytes = await layout.containers(namespace).get(id);
+      const section = layout.containers(namespace);
+      // A point read is cheaper in line than a round trip through the thread pool; a
+      // sublevel just created is still opening and must be read the deferred way.
+      const bytes = section.status === "open" ? section.getSync(id) : await section.get(id);
       return bytes === undefined ? undefined : new StoredContainer(bytes);
     },
 
