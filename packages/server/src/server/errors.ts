@@ -34,10 +34,21 @@ export const errorInterceptor: Interceptor = (next) => async (request) => {
   }
 };
 
-async function* mapStreamErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
-  try {
-    yield* messages;
-  } catch (error) {
-    throw toConnectError(error);
-  }
+/** The stream with its errors mapped; a plain iterator rather than a generator, so no extra promise per message. */
+function mapStreamErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const iterator = messages[Symbol.asyncIterator]();
+      const mapped = (error: unknown): never => {
+        throw toConnectError(error);
+      };
+      return {
+        next: () => iterator.next().catch(mapped),
+        return: async (value?: unknown) => {
+          await iterator.return?.(value).catch(mapped);
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
 }
