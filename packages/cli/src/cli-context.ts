@@ -1,9 +1,10 @@
 /** What a command needs to run: a client for berthd, call options, and where to write. */
+import { readFileSync } from "node:fs";
 import { type BerthClient, createBerthClient } from "@berth/client";
-import { createNodeTransport } from "@berth/client/node";
+import { createNodeTransport, type NodeTransportOptions } from "@berth/client/node";
 import type { CallOptions } from "@connectrpc/connect";
 import type { Command } from "commander";
-import { type GlobalFlags, type GlobalOptions, resolveGlobalOptions } from "./global-options.js";
+import { type CredentialFiles, type GlobalFlags, type GlobalOptions, resolveGlobalOptions } from "./global-options.js";
 
 /** Where berth writes and which environment it reads (injectable in tests). */
 export interface CliIo {
@@ -54,12 +55,42 @@ export function createProcessIo(): CliIo {
  * first call; an idle connection does not keep the process alive.
  */
 export function createCliContext(options: GlobalOptions): CliContext {
-  const transport = createNodeTransport({ address: options.address, protocol: options.protocol });
+  const transport = createNodeTransport({
+    address: options.address,
+    protocol: options.protocol,
+    ...(options.credentials === undefined ? {} : readCredentials(options.credentials)),
+  });
   return {
     client: createBerthClient(transport, { namespace: options.namespace }),
     callOptions: options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
     options,
   };
+}
+
+/** Reads the TLS files and the token that the global options name. */
+function readCredentials(files: CredentialFiles): Pick<NodeTransportOptions, "tls" | "token"> {
+  const { tlsCa, tlsCert, tlsKey, tokenFile } = files;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
+  const tls = {
+    ...(tlsCa === undefined ? {} : { ca: readFlagFile("--tls-ca", tlsCa) }),
+    ...(tlsCert === undefined ? {} : { cert: readFlagFile("--tls-cert", tlsCert) }),
+    ...(tlsKey === undefined ? {} : { key: readFlagFile("--tls-key", tlsKey) }),
+  };
+  const token = tokenFile === undefined ? undefined : readFlagFile("--token-file", tokenFile).toString("utf8").trim();
+  if (token === "") throw new Error(`--token-file ${tokenFile} is empty`);
+  return {
+    ...(Object.keys(tls).length === 0 ? {} : { tls }),
+    ...(token === undefined ? {} : { token }),
+  };
+}
+
+function readFlagFile(flag: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read ${flag} ${path}${code === undefined ? "" : ` (${code})`}`);
+  }
 }
 
 /** The context for a command, from its global options (flags and environment). */

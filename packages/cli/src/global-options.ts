@@ -1,6 +1,7 @@
 /**
  * The options every berth command takes (ctr's global flags): where berthd is,
- * which namespace, the per-call timeout, and the wire protocol.
+ * which namespace, the per-call timeout, the wire protocol, and the
+ * credentials for a berthd on TCP (TLS files, bearer token file).
  */
 import { DEFAULT_NAMESPACE } from "@berth/client";
 import { defaultSocketPath, type NodeProtocol } from "@berth/client/node";
@@ -17,6 +18,20 @@ export interface GlobalOptions {
   readonly timeoutMs?: number;
   /** Wire protocol. */
   readonly protocol: NodeProtocol;
+  /** Files for an `https://` address and a token-protected berthd; absent ones are not used. */
+  readonly credentials?: CredentialFiles;
+}
+
+/** Paths of the files that let berth reach berthd over TLS and/or with a bearer token. */
+export interface CredentialFiles {
+  /** PEM CA that issued berthd's certificate. */
+  readonly tlsCa?: string;
+  /** PEM client certificate, for mTLS. */
+  readonly tlsCert?: string;
+  /** PEM private key of the client certificate. */
+  readonly tlsKey?: string;
+  /** File holding the bearer token. */
+  readonly tokenFile?: string;
 }
 
 /** The global options as commander parsed them from the command line. */
@@ -25,6 +40,10 @@ export interface GlobalFlags {
   readonly namespace?: string;
   readonly timeout?: number | undefined;
   readonly protocol?: NodeProtocol;
+  readonly tlsCa?: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly tokenFile?: string;
 }
 
 /**
@@ -45,7 +64,13 @@ export function addGlobalOptions(program: Command): Command {
         timeoutArgument,
       ),
     )
-    .addOption(new Option("--protocol <protocol>", "wire protocol").choices(["grpc", "connect"]).default("grpc"));
+    .addOption(new Option("--protocol <protocol>", "wire protocol").choices(["grpc", "connect"]).default("grpc"))
+    .addOption(new Option("--tls-ca <file>", "PEM CA that issued berthd's certificate (for https:// addresses)"))
+    .addOption(new Option("--tls-cert <file>", "PEM client certificate, for a berthd that requires one (mTLS)"))
+    .addOption(new Option("--tls-key <file>", "PEM private key of --tls-cert"))
+    .addOption(
+      new Option("--token-file <file>", "file holding the bearer token of a berthd started with --token-file"),
+    );
 }
 
 /**
@@ -55,12 +80,17 @@ export function addGlobalOptions(program: Command): Command {
  */
 export function resolveGlobalOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv): GlobalOptions {
   const address = flags.address ?? nonEmpty(env.BERTH_ADDRESS) ?? nonEmpty(env.CONTAINERD_ADDRESS);
-  const options = {
+  const { tlsCa, tlsCert, tlsKey, tokenFile } = flags;
+  const credentials = Object.fromEntries(
+    Object.entries({ tlsCa, tlsCert, tlsKey, tokenFile }).filter(([, path]) => path !== undefined),
+  );
+  return {
     address: address ?? defaultSocketPath(env),
     namespace: flags.namespace ?? nonEmpty(env.CONTAINERD_NAMESPACE) ?? DEFAULT_NAMESPACE,
     protocol: flags.protocol ?? "grpc",
+    ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout }),
+    ...(Object.keys(credentials).length === 0 ? {} : { credentials }),
   };
-  return flags.timeout === undefined ? options : { ...options, timeoutMs: flags.timeout };
 }
 
 function timeoutArgument(value: string): number | undefined {

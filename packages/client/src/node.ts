@@ -3,7 +3,7 @@
  * TCP, speaking gRPC by default or the Connect protocol.
  */
 import net from "node:net";
-import type { Transport } from "@connectrpc/connect";
+import type { Interceptor, Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 
 export { defaultSocketPath } from "./defaults.js";
@@ -11,13 +11,27 @@ export { defaultSocketPath } from "./defaults.js";
 /** Wire protocol of a Node transport. */
 export type NodeProtocol = "grpc" | "connect";
 
+/** TLS settings for an `https://` address, each a PEM document. */
+export interface NodeTlsOptions {
+  /** CA that issued berthd's certificate, when the system's CAs do not cover it. */
+  readonly ca?: string | Buffer | undefined;
+  /** Client certificate, for a berthd that requires one (mTLS). */
+  readonly cert?: string | Buffer | undefined;
+  /** Private key of {@link NodeTlsOptions.cert}. */
+  readonly key?: string | Buffer | undefined;
+}
+
 /** Options of {@link createNodeTransport}. */
 export interface NodeTransportOptions {
   /**
    * A unix socket path (`/run/berth/berth.sock`, or `unix:///…`), or a TCP
-   * address (`http://127.0.0.1:8080` or `127.0.0.1:8080`).
+   * address (`http://127.0.0.1:8080`, `127.0.0.1:8080`, or `https://…` for TLS).
    */
   readonly address: string;
+  /** Certificates for an `https://` address. */
+  readonly tls?: NodeTlsOptions | undefined;
+  /** Bearer token sent with every call (`authorization: Bearer <token>`), for berthd's `--token-file`. */
+  readonly token?: string | undefined;
   /** Default `grpc`, as containerd's clients. */
   readonly protocol?: NodeProtocol;
   /** Largest message accepted or sent (default 16 MiB, as containerd). */
@@ -51,9 +65,18 @@ export function createNodeTransport(options: NodeTransportOptions): Transport {
           baseUrl: "http://localhost",
           nodeOptions: { createConnection: () => net.connect(target.socketPath) },
         }
-      : { baseUrl: target.baseUrl }),
+      : { baseUrl: target.baseUrl, ...(options.tls === undefined ? {} : { nodeOptions: { ...options.tls } }) }),
+    ...(options.token === undefined ? {} : { interceptors: [bearerToken(options.token)] }),
   };
   return options.protocol === "connect"
     ? createConnectTransport({ ...common, useBinaryFormat: true })
     : createGrpcTransport(common);
+}
+
+function bearerToken(token: string): Interceptor {
+  const value = `Bearer ${token}`;
+  return (next) => (request) => {
+    request.header.set("authorization", value);
+    return next(request);
+  };
 }

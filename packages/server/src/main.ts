@@ -6,8 +6,10 @@ import { defaultRootDirectory, defaultSocketPath } from "@berth/client/defaults"
 import { Command, InvalidArgumentError, Option } from "commander";
 import { pino } from "pino";
 import { runCheck } from "./check/run-check.js";
+import { isLoopbackHost, readTokenFile } from "./server/auth.js";
 import { type Berthd, startBerthd } from "./server/berthd.js";
 import { AddressInUseError } from "./server/listeners.js";
+import { loadTlsCredentials, type TlsCredentials } from "./server/tls.js";
 import { StoreLockedError } from "./store/open.js";
 
 /** Parses `HOST:PORT` (IPv6 hosts in brackets). */
@@ -33,11 +35,42 @@ function parseId(value: string): number {
   return Number(value);
 }
 
+/** The access flags of the TCP listener. */
+interface AccessFlags {
+  readonly listen?: { host: string; port: number };
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly tlsClientCa?: string;
+  readonly tokenFile?: string;
+}
+
+/** Loads the TLS files and token the flags name, refusing combinations that would be ignored. */
+async function loadAccess(flags: AccessFlags): Promise<{ tls?: TlsCredentials; token?: string }> {
+  const { tlsCert, tlsKey, tlsClientCa, tokenFile } = flags;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
+  if (tlsClientCa !== undefined && tlsCert === undefined) {
+    throw new Error("--tls-client-ca needs --tls-cert and --tls-key");
+  }
+  if (flags.listen === undefined && (tlsCert !== undefined || tokenFile !== undefined)) {
+    throw new Error("--tls-cert, --tls-key and --token-file protect the TCP listener: give --listen HOST:PORT too");
+  }
+  return {
+    ...(tlsCert === undefined || tlsKey === undefined
+      ? {}
+      : { tls: await loadTlsCredentials({ certFile: tlsCert, keyFile: tlsKey, clientCaFile: tlsClientCa }) }),
+    ...(tokenFile === undefined ? {} : { token: await readTokenFile(tokenFile) }),
+  };
+}
+
 const program = new Command("berthd")
   .description("containerd's container-metadata API (gRPC, gRPC-Web, Connect) over LevelDB")
   .option("--root <dir>", "database directory", defaultRootDirectory())
   .option("--address <path>", "unix socket to serve", defaultSocketPath())
   .option("--listen <host:port>", "also serve TCP (HTTP/2 and HTTP/1.1) on this address", parseHostPort)
+  .option("--tls-cert <file>", "serve TCP over TLS with this PEM certificate chain (with --tls-key)")
+  .option("--tls-key <file>", "PEM private key of --tls-cert")
+  .option("--tls-client-ca <file>", "require TCP clients to present a certificate issued by this PEM CA (mTLS)")
+  .option("--token-file <file>", "require `authorization: Bearer <token>` on TCP calls; the file holds the token")
   .option("--uid <uid>", "owner of the socket file", parseId)
   .option("--gid <gid>", "group of the socket file", parseId)
   .option("--web-root <dir>", "serve this built web app at / (default: packages/web/dist when built)")
@@ -50,9 +83,11 @@ const program = new Command("berthd")
   .showHelpAfterError()
   .action(async (options) => {
     const logger = pino({ name: "berthd", level: options.logLevel }, pino.destination(2));
+    const access = await loadAccess(options);
     let berthd: Berthd;
     try {
       berthd = await startBerthd({
+        ...access,
         root: options.root,
         address: options.address,
         listen: options.listen,
@@ -70,7 +105,10 @@ const program = new Command("berthd")
       throw error;
     }
     logger.info({ root: options.root, addresses: berthd.addresses }, "serving");
-    const web = berthd.addresses.find((address) => address.startsWith("http://"));
+    if (access.token !== undefined && access.tls === undefined && !isLoopbackHost(options.listen.host)) {
+      logger.warn("the bearer token crosses the network in cleartext: add --tls-cert and --tls-key");
+    }
+    const web = berthd.addresses.find((address) => /^https?:\/\//.test(address));
     if (web !== undefined && (options.webRoot ?? bundledWebRoot()) !== undefined) {
       process.stderr.write(`berthd: web app at ${web}/\n`);
     }

@@ -6,6 +6,7 @@ import { sweepExpiredLeases } from "../local/lease-expiry.js";
 import { createRoutes, createServiceImplementations } from "../services/routes.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
+import { checkTcpAccess, createTokenInterceptor } from "./auth.js";
 import { withCors } from "./cors.js";
 import { errorInterceptor } from "./errors.js";
 import { withGrpcFastPath } from "./grpc-fast-path.js";
@@ -13,6 +14,7 @@ import { type Listener, listenTcp, listenUnix, type RequestHandler } from "./lis
 import { createLoggingInterceptor } from "./logging.js";
 import { requestContextValues } from "./request-context.js";
 import { createStaticHandler } from "./static-files.js";
+import type { TlsCredentials } from "./tls.js";
 
 type NodeHandler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 
@@ -39,6 +41,10 @@ export interface BerthdOptions {
   readonly corsOrigins?: readonly string[];
   /** How often expired leases are removed (default 60 s). */
   readonly leaseSweepIntervalMs?: number;
+  /** HTTPS on the TCP listener (HTTP/2 and HTTP/1.1 by ALPN; mTLS with a client CA); none = cleartext. */
+  readonly tls?: TlsCredentials | undefined;
+  /** Bearer token every call over TCP must carry (calls on the unix socket need none). */
+  readonly token?: string | undefined;
 }
 
 /** A running berthd. */
@@ -52,9 +58,13 @@ export interface Berthd {
 /**
  * Opens the store, builds the Connect handler (gRPC, gRPC-Web and Connect on
  * every listener) and listens on the unix socket and the optional TCP address.
- * On failure everything already opened is closed again.
+ * TCP beyond loopback is refused without TLS or a token. On failure everything
+ * already opened is closed again.
  */
 export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
+  if (options.listen !== undefined) {
+    checkTcpAccess(options.listen, { tls: options.tls !== undefined, token: options.token !== undefined });
+  }
   const store = await openStore(options.root);
   const exchange = createExchange();
   const shuttingDown = new AbortController();
@@ -66,10 +76,11 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
       createHandler(store, exchange, options.logger, {
         shutdown: shuttingDown.signal,
         ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
+        ...(options.token === undefined ? {} : { token: options.token }),
       }),
     );
     listeners.push(await listenUnix(handler, { path: options.address, uid: options.uid, gid: options.gid }));
-    if (options.listen !== undefined) listeners.push(await listenTcp(handler, options.listen));
+    if (options.listen !== undefined) listeners.push(await listenTcp(handler, { ...options.listen, tls: options.tls }));
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.close(0)));
     await store.close();
@@ -104,14 +115,18 @@ export function createHandler(
   store: Store,
   exchange: Exchange,
   logger: Logger,
-  options: { readonly shutdown?: AbortSignal; readonly webRoot?: string } = {},
+  options: { readonly shutdown?: AbortSignal; readonly webRoot?: string; readonly token?: string } = {},
 ): RequestHandler {
   const implementations = createServiceImplementations(
     createLocal(store, exchange),
     options.shutdown === undefined ? {} : { shutdown: options.shutdown },
   );
   // Interceptors run outermost first: the logger sees the mapped status.
-  const interceptors = [createLoggingInterceptor(logger), errorInterceptor];
+  const interceptors = [
+    createLoggingInterceptor(logger),
+    ...(options.token === undefined ? [] : [createTokenInterceptor(options.token)]),
+    errorInterceptor,
+  ];
   const limits = { readMaxBytes: MAX_MESSAGE_BYTES, writeMaxBytes: MAX_MESSAGE_BYTES };
   const adapter = connectNodeAdapter({
     routes: createRoutes(implementations),

@@ -3,6 +3,8 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import { dirname } from "node:path";
+import tls from "node:tls";
+import { type TlsCredentials, tlsServerOptions } from "./tls.js";
 
 /** A request handler usable by both `http` and `http2` servers. */
 export type RequestHandler = (
@@ -12,7 +14,7 @@ export type RequestHandler = (
 
 /** One listening endpoint. */
 export interface Listener {
-  /** `unix:<path>` or `http://host:port`, for logs and clients. */
+  /** `unix:<path>`, `http://host:port` or `https://host:port`, for logs and clients. */
   readonly address: string;
   /**
    * Stops accepting, lets in-flight calls finish for up to `graceMs`, then cuts
@@ -32,6 +34,17 @@ const HTTP2_OPTIONS: http2.ServerOptions = {
   settings: { maxConcurrentStreams: 1000 },
 };
 
+/** Requests that arrived on a unix socket listener; weak, so nothing outlives its request. */
+const unixSocketRequests = new WeakSet<object>();
+
+/**
+ * Whether `request` arrived on a unix socket listener, whose file permissions
+ * decide who may connect (as containerd's socket), rather than on TCP.
+ */
+export function arrivedOnUnixSocket(request: object): boolean {
+  return unixSocketRequests.has(request);
+}
+
 /** Options of {@link listenUnix}. */
 export interface UnixListenOptions {
   readonly path: string;
@@ -50,7 +63,10 @@ export async function listenUnix(handler: RequestHandler, options: UnixListenOpt
   const { path } = options;
   await mkdir(dirname(path), { recursive: true, mode: 0o711 });
   await removeStaleSocket(path);
-  const server = http2.createServer(HTTP2_OPTIONS, handler);
+  const server = http2.createServer(HTTP2_OPTIONS, (request, response) => {
+    unixSocketRequests.add(request);
+    handler(request, response);
+  });
   const sessions = trackSessions(server);
   await listen(server, { path }, path);
   await chmod(path, 0o660);
@@ -70,15 +86,19 @@ export async function listenUnix(handler: RequestHandler, options: UnixListenOpt
 export interface TcpListenOptions {
   readonly host: string;
   readonly port: number;
+  /** Serve HTTPS instead of cleartext: HTTP/2 or HTTP/1.1 chosen by ALPN. */
+  readonly tls?: TlsCredentials | undefined;
 }
 
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 /**
- * Serves HTTP/2 cleartext and HTTP/1.1 on one TCP port. Browsers cannot speak
- * h2c and a plaintext Node HTTP/2 server will not fall back to HTTP/1.1, so each
- * connection's first bytes are compared with the HTTP/2 client preface and the
- * socket is handed to the matching server.
+ * Serves HTTP/2 and HTTP/1.1 on one TCP port. Browsers cannot speak h2c and a
+ * plaintext Node HTTP/2 server will not fall back to HTTP/1.1, so in cleartext
+ * each connection's first bytes are compared with the HTTP/2 client preface and
+ * the socket is handed to the matching server. With TLS the client's ALPN
+ * choice (`h2` or `http/1.1`) decides instead; both servers, and their shutdown,
+ * stay the same.
  */
 export async function listenTcp(handler: RequestHandler, options: TcpListenOptions): Promise<Listener> {
   const h2 = http2.createServer(HTTP2_OPTIONS, handler);
@@ -92,12 +112,15 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
     handler(request, response);
   });
   const sessions = trackSessions(h2);
-  const front = net.createServer((socket) => route(socket, h1, h2));
+  const front =
+    options.tls === undefined
+      ? net.createServer((socket) => route(socket, h1, h2))
+      : tls.createServer(tlsServerOptions(options.tls), (socket) => routeByAlpn(socket, h1, h2));
   await listen(front, { host: options.host, port: options.port }, `${options.host}:${options.port}`);
   const bound = front.address() as net.AddressInfo;
   const host = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
   return {
-    address: `http://${host}:${bound.port}`,
+    address: `${options.tls === undefined ? "http" : "https"}://${host}:${bound.port}`,
     async close(graceMs) {
       const frontClosed = new Promise<void>((resolve) => front.close(() => resolve()));
       closing = true;
@@ -132,6 +155,11 @@ function route(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void
   const onError = () => socket.destroy();
   socket.on("data", onData);
   socket.on("error", onError);
+}
+
+function routeByAlpn(socket: tls.TLSSocket, h1: http.Server, h2: http2.Http2Server): void {
+  // A client without ALPN (e.g. curl --http1.1 on old builds) gets HTTP/1.1, as from an https server.
+  (socket.alpnProtocol === "h2" ? h2 : h1).emit("connection", socket);
 }
 
 function trackSessions(server: http2.Http2Server): Set<http2.ServerHttp2Session> {

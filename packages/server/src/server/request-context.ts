@@ -2,6 +2,8 @@ import type { IncomingMessage } from "node:http";
 import { type ContextValues, createContextValues } from "@connectrpc/connect";
 import { NAMESPACE_HEADER, resolveNamespace } from "../local/namespace.js";
 import { requestNamespaceKey } from "../services/context.js";
+import { viaUnixSocketKey } from "./auth.js";
+import { arrivedOnUnixSocket } from "./listeners.js";
 
 /**
  * Context values of one request. The namespace is read from the raw header
@@ -11,6 +13,7 @@ import { requestNamespaceKey } from "../services/context.js";
 export function requestContextValues(request: Pick<IncomingMessage, "rawHeaders">): ContextValues {
   const values = createContextValues();
   values.set(requestNamespaceKey, resolveNamespace(firstHeader(request.rawHeaders, NAMESPACE_HEADER)));
+  if (arrivedOnUnixSocket(request)) values.set(viaUnixSocketKey, true);
   return values;
 }
 

@@ -11,7 +11,7 @@ export const BERTHD_MAIN = fileURLToPath(new URL("../../dist/main.js", import.me
 export interface BerthdProcess {
   readonly root: string;
   readonly socket: string;
-  /** `http://127.0.0.1:<port>` when started with `tcp: true`. */
+  /** `http://127.0.0.1:<port>` when started with `tcp: true`; any `--listen` address, `https://` with TLS. */
   readonly tcpUrl: string | undefined;
   readonly child: ChildProcess;
   /** Everything the daemon wrote to stderr so far. */
@@ -60,7 +60,7 @@ export async function startBerthdProcess(options: StartOptions = {}): Promise<Be
     void exited.then((code) => reject(new Error(`berthd exited with ${code} before serving:\n${stderr}`)));
   });
   await stat(socket);
-  const tcpUrl = serving.addresses.find((address) => address.startsWith("http://"));
+  const tcpUrl = serving.addresses.find((address) => /^https?:\/\//.test(address));
   let running = true;
   void exited.then(() => {
     running = false;

@@ -1,0 +1,110 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import { BlockList, isIPv4, isIPv6 } from "node:net";
+import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+
+/**
+ * Whether the call arrived on the unix socket. Its file permissions decide who
+ * may connect, as for containerd's socket, so calls there need no token. The
+ * default is false: a call whose origin was not established is treated as coming
+ * from the network.
+ */
+export const viaUnixSocketKey = createContextKey(false, { description: "berthd: call arrived on the unix socket" });
+
+const BEARER = /^bearer +(\S+)$/i;
+/** Printable ASCII without spaces: anything else could never be sent in the header. */
+const TOKEN_SYNTAX = /^[\x21-\x7e]+$/;
+
+/**
+ * Requires `authorization: Bearer <token>` on every call that did not arrive on
+ * the unix socket, else fails with Unauthenticated. The comparison takes the
+ * same time whatever the presented token, and no message repeats it. Both of
+ * berthd's call paths (the Connect adapter and the gRPC fast path) run this one
+ * interceptor.
+ */
+export function createTokenInterceptor(token: string): Interceptor {
+  const expected = digest(token);
+  return (next) => async (request) => {
+    if (request.contextValues.get(viaUnixSocketKey)) return next(request);
+    const header = request.header.get("authorization");
+    if (header === null) {
+      throw new ConnectError("missing bearer token: send header `authorization: Bearer <token>`", Code.Unauthenticated);
+    }
+    const presented = BEARER.exec(header)?.[1];
+    if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
+      throw new ConnectError("invalid bearer token", Code.Unauthenticated);
+    }
+    return next(request);
+  };
+}
+
+/** Hashing first makes the comparison independent of the presented token's length. */
+function digest(token: string): Buffer {
+  return createHash("sha256").update(token).digest();
+}
+
+/**
+ * Reads the bearer token from `path` (`--token-file`): one token, surrounding
+ * whitespace ignored. Refuses an empty or malformed token, and a file that
+ * other users may read or write (as ssh refuses a private key: the token is a
+ * password).
+ */
+export async function readTokenFile(path: string): Promise<string> {
+  let contents: string;
+  let mode: number;
+  try {
+    mode = (await stat(path)).mode;
+    contents = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read --token-file ${path}${code === undefined ? "" : ` (${code})`}`);
+  }
+  if ((mode & 0o007) !== 0) {
+    throw new Error(
+      `--token-file ${path} is accessible to other users (mode ${(mode & 0o777).toString(8)}); chmod o-rwx it`,
+    );
+  }
+  const token = contents.trim();
+  if (token === "") throw new Error(`--token-file ${path} is empty`);
+  if (!TOKEN_SYNTAX.test(token)) {
+    throw new Error(`--token-file ${path} must hold one token of printable ASCII characters without spaces`);
+  }
+  return token;
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
+LOOPBACK.addAddress("::1", "ipv6");
+
+/**
+ * Whether `host` names this machine only: 127.0.0.0/8 (also IPv4-mapped), ::1
+ * or `localhost`. Any other name counts as reachable from the network, since
+ * what it resolves to may change.
+ */
+export function isLoopbackHost(host: string): boolean {
+  if (host.toLowerCase() === "localhost") return true;
+  if (isIPv4(host)) return LOOPBACK.check(host, "ipv4");
+  return isIPv6(host) && LOOPBACK.check(host, "ipv6");
+}
+
+/** How the TCP listener is protected, for {@link checkTcpAccess}. */
+export interface TcpProtection {
+  readonly tls: boolean;
+  readonly token: boolean;
+}
+
+/**
+ * Refuses to serve TCP beyond loopback without TLS or a bearer token: anyone
+ * who can reach the port could otherwise read and change every record.
+ */
+export function checkTcpAccess(
+  listen: { readonly host: string; readonly port: number },
+  protection: TcpProtection,
+): void {
+  if (isLoopbackHost(listen.host) || protection.tls || protection.token) return;
+  const host = isIPv6(listen.host) ? `[${listen.host}]` : listen.host;
+  throw new Error(
+    `refusing to serve ${host}:${listen.port} without protection: it is not a loopback address; ` +
+      "give --tls-cert and --tls-key, or --token-file, or listen on 127.0.0.1",
+  );
+}

@@ -1,0 +1,67 @@
+import { readFile } from "node:fs/promises";
+import tls from "node:tls";
+
+/** Files of berthd's TLS identity, as given on the command line. */
+export interface TlsFiles {
+  /** PEM certificate chain (`--tls-cert`). */
+  readonly certFile: string;
+  /** PEM private key (`--tls-key`). */
+  readonly keyFile: string;
+  /** PEM CA bundle that client certificates must chain to (`--tls-client-ca`); none = no mTLS. */
+  readonly clientCaFile?: string | undefined;
+}
+
+/** The TLS settings of the TCP listener, loaded and ready for `tls.createServer`. */
+export interface TlsCredentials {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** When set, every client must present a certificate issued by this CA (mTLS). */
+  readonly clientCa?: Buffer | undefined;
+}
+
+/**
+ * Reads the certificate, key and optional client CA and checks that they load
+ * (PEM syntax, key matching the certificate), so that a mistake is reported at
+ * start-up naming the flags rather than at the first connection.
+ */
+export async function loadTlsCredentials(files: TlsFiles): Promise<TlsCredentials> {
+  const [cert, key, clientCa] = await Promise.all([
+    readFlagFile("--tls-cert", files.certFile),
+    readFlagFile("--tls-key", files.keyFile),
+    files.clientCaFile === undefined ? undefined : readFlagFile("--tls-client-ca", files.clientCaFile),
+  ]);
+  const credentials = { cert, key, clientCa };
+  try {
+    tls.createSecureContext(tlsServerOptions(credentials));
+  } catch (error) {
+    const flags = clientCa === undefined ? "--tls-cert/--tls-key" : "--tls-cert/--tls-key/--tls-client-ca";
+    throw new Error(`invalid ${flags}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return credentials;
+}
+
+/**
+ * Options for a TLS server offering HTTP/2 and HTTP/1.1 by ALPN. With a client
+ * CA the handshake itself refuses clients without a valid certificate, so no
+ * request of theirs ever reaches a handler.
+ */
+export function tlsServerOptions(credentials: TlsCredentials): tls.TlsOptions {
+  return {
+    cert: credentials.cert,
+    key: credentials.key,
+    ALPNProtocols: ["h2", "http/1.1"],
+    minVersion: "TLSv1.2",
+    ...(credentials.clientCa === undefined
+      ? {}
+      : { ca: credentials.clientCa, requestCert: true, rejectUnauthorized: true }),
+  };
+}
+
+async function readFlagFile(flag: string, path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read ${flag} ${path}${code === undefined ? "" : ` (${code})`}`);
+  }
+}
