@@ -2,6 +2,7 @@ import { type Container, ContainerSchema } from "@berth/gen/containerd/services/
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { alreadyExists } from "../errdefs.js";
 import { type StoreContext, writeInNamespace } from "./context.js";
+import type { Section } from "./layout.js";
 import { StoredContainer } from "./stored-container.js";
 import type { ContainerStore, ListOptions } from "./types.js";
 
@@ -12,15 +13,21 @@ const LIST_BATCH = 256;
 
 const lockKey = (namespace: string, id: string) => `containers/${namespace}/${id}`;
 
+/**
+ * One record's bytes. A point read is cheaper in line than a round trip through
+ * LevelDB's thread pool; a sublevel just created is still opening and must be
+ * read the deferred way.
+ */
+function read(section: Section, id: string): Promise<Uint8Array | undefined> | Uint8Array | undefined {
+  return section.status === "open" ? section.getSync(id) : section.get(id);
+}
+
 /** Container records over the shared store context. */
 export function createContainerStore(context: StoreContext): ContainerStore {
   const { layout, queue, records } = context;
   return {
     async get(namespace, id) {
-      const section = layout.containers(namespace);
-      // A point read is cheaper in line than a round trip through the thread pool; a
-      // sublevel just created is still opening and must be read the deferred way.
-      const bytes = section.status === "open" ? section.getSync(id) : await section.get(id);
+      const bytes = await read(layout.containers(namespace), id);
       return bytes === undefined ? undefined : new StoredContainer(bytes);
     },
 
@@ -50,7 +57,7 @@ export function createContainerStore(context: StoreContext): ContainerStore {
       const section = layout.containers(namespace);
       return writeInNamespace(context, namespace, (withNamespace) =>
         records.run(lockKey(namespace, container.id), async () => {
-          if ((await section.has(container.id)) === true) {
+          if ((await read(section, container.id)) !== undefined) {
             throw alreadyExists(`container "${container.id}"`);
           }
           const bytes = encode(container);
@@ -62,7 +69,7 @@ export function createContainerStore(context: StoreContext): ContainerStore {
     update(namespace, id, change) {
       const section = layout.containers(namespace);
       return records.run(lockKey(namespace, id), async () => {
-        const bytes = await section.get(id);
+        const bytes = await read(section, id);
         if (bytes === undefined) return undefined;
         const next = change(decode(bytes));
         const nextBytes = encode(next);
@@ -74,7 +81,7 @@ export function createContainerStore(context: StoreContext): ContainerStore {
     delete(namespace, id) {
       const section = layout.containers(namespace);
       return records.run(lockKey(namespace, id), async () => {
-        if ((await section.has(id)) !== true) return false;
+        if ((await read(section, id)) === undefined) return false;
         await queue.commit((batch) => batch.del(id, { sublevel: section }));
         return true;
       });
