@@ -18,13 +18,20 @@ const lockKey = (namespace: string, id: string) => `leases/${namespace}/${id}`;
 export function createLeaseStore(context: StoreContext): LeaseStore {
   const { layout, queue, records } = context;
 
-  /** Runs `task` holding the lease's lock, if the lease exists; false otherwise. */
+  /**
+   * Runs `task` holding the lease's lock, if the lease exists; false otherwise.
+   * It holds the namespace shared too: otherwise a namespace Delete could list
+   * the lease's resources, and a resource added after that listing but before
+   * the Delete's batch would outlive both the lease and the namespace.
+   */
   const withLease = (namespace: string, id: string, task: () => Promise<void>) =>
-    records.run(lockKey(namespace, id), async () => {
-      if ((await layout.of(namespace).leases.has(id)) !== true) return false;
-      await task();
-      return true;
-    });
+    context.namespaces.shared(namespace, () =>
+      records.run(lockKey(namespace, id), async () => {
+        if ((await layout.of(namespace).leases.has(id)) !== true) return false;
+        await task();
+        return true;
+      }),
+    );
 
   const resourceKeys = (namespace: string, id: string) => {
     const prefix = leaseResourcePrefix(id);
