@@ -140,7 +140,7 @@ describe("concurrency against a berthd process", () => {
   it("keeps concurrent Create/Update/Delete/Get of one id linearizable, round after round", async () => {
     const random = createRandom(0xe2e1);
     const tally = new OutcomeTally();
-    const BATCHES = 12;
+    const BATCHES = 10;
     const IDS_PER_BATCH = 8;
     const shape = { creates: 3, updates: 4, deletes: 2, gets: 2, lanes: lanes.length };
     const ops = opsIn("one-id");
@@ -166,7 +166,7 @@ describe("concurrency against a berthd process", () => {
   });
 
   it("never lets a Delete racing Updates resurrect the container", async () => {
-    const ROUNDS = 20;
+    const ROUNDS = 16;
     const UPDATES = 16;
     const ops = opsIn("resurrect");
     let lostRace = 0;
@@ -176,8 +176,8 @@ describe("concurrency against a berthd process", () => {
       await ops[0]?.create(id, "init");
       const updates = Array.from({ length: UPDATES }, (_, i) => () => ops[i % ops.length]?.update(id, `u${i}`));
       const at = round % (UPDATES + 1);
-      const started = [...updates.slice(0, at), () => ops[round % ops.length]?.delete(id), ...updates.slice(at)];
-      const results = await Promise.all(started.map((start) => start()));
+      const calls = [...updates.slice(0, at), () => ops[round % ops.length]?.delete(id), ...updates.slice(at)];
+      const results = await Promise.all(calls.map((call) => call()));
       expect(results[at]).toBe("ok");
       expect(await ops[0]?.get(id)).toEqual({ outcome: "not-found" });
       lostRace += results.filter((r) => typeof r === "object" && r.outcome === "not-found").length;
@@ -277,7 +277,7 @@ describe("concurrency against a berthd process", () => {
 
   it("never leaves a container in a deleted namespace when Delete races Creates and Deletes", async () => {
     const random = createRandom(0xde1e);
-    const ROUNDS = 48;
+    const ROUNDS = 40;
     const started = performance.now();
     for (let n = 0; n < ROUNDS; n++) {
       const ops = raceOps(lanes[n % lanes.length] as BerthClient);
@@ -295,7 +295,7 @@ describe("concurrency against a berthd process", () => {
 
   it("never leaves a lease or its resources behind a deleted namespace", async () => {
     const random = createRandom(0x1ea5);
-    const ROUNDS = 24;
+    const ROUNDS = 16;
     const resource = (i: number) => ({ id: `snap-${i}`, type: "snapshots/overlayfs" });
     const started = performance.now();
     let refused = 0;
@@ -345,7 +345,7 @@ describe("concurrency against a berthd process", () => {
     console.log(
       `e2e events: ${total} acknowledged writes, ${published.size} distinct (namespace, topic, id), each published once per write`,
     );
-    expect(total).toBeGreaterThan(1000);
+    expect(total).toBeGreaterThan(500);
   });
 });
 

@@ -18,7 +18,7 @@ import {
   runRound,
   startStaggered,
 } from "../support/concurrent-rounds.js";
-import { type ContainerState, linearize } from "../support/container-history.js";
+import { type ContainerState, linearize, type Operation, type Outcome } from "../support/container-history.js";
 import { censusOf } from "../support/level-invariants.js";
 import {
   type NamespaceRaceOps,
@@ -113,6 +113,36 @@ beforeAll(async () => {
 afterAll(async () => {
   await store.close().catch(() => {});
   await rm(root, { recursive: true, force: true });
+});
+
+describe("the one-id oracle", () => {
+  const op = (kind: Operation["kind"], outcome: Outcome, invokedAt: number, settledAt: number, extra = {}) =>
+    ({ kind, tag: kind === "create" ? "c0" : "u0", invokedAt, settledAt, outcome, ...extra }) as Operation;
+  const present = (updates: string[] = []): ContainerState => ({ create: "c0", updates });
+
+  it("accepts an overlapping Create and Delete in either order", () => {
+    const history = [op("create", "ok", 0, 10), op("delete", "ok", 1, 9)];
+    expect(linearize(undefined, history, undefined)).toBeDefined();
+    expect(linearize(undefined, [op("create", "ok", 0, 10), op("delete", "not-found", 1, 9)], present())).toBeDefined();
+  });
+
+  it("rejects two acknowledged Creates with no Delete between", () => {
+    expect(linearize(undefined, [op("create", "ok", 0, 5), op("create", "ok", 1, 6)], present())).toBeUndefined();
+  });
+
+  it("rejects AlreadyExists after an acknowledged Delete with nothing in between", () => {
+    const history = [op("delete", "ok", 0, 1), op("create", "already-exists", 2, 3)];
+    expect(linearize(present(), history, undefined)).toBeUndefined();
+  });
+
+  it("rejects a lost update and a resurrection", () => {
+    const lost = [
+      op("update", "ok", 0, 1, { observed: present(["u0"]) }),
+      op("get", "ok", 2, 3, { observed: present() }),
+    ];
+    expect(linearize(present(), lost, present())).toBeUndefined();
+    expect(linearize(present(), [op("delete", "ok", 0, 1)], present())).toBeUndefined();
+  });
 });
 
 describe("store concurrency (classic-level)", () => {
@@ -301,6 +331,9 @@ describe("store concurrency (classic-level)", () => {
         expect(await store.leases.get(namespace, "held")).toBeUndefined();
         expect(await store.leases.listResources(namespace, "held")).toBeUndefined();
       }
+      // A lease of the same name made afterwards starts empty: nothing of the deleted one survives.
+      await store.leases.create(namespace, create(LeaseSchema, { id: "held" }));
+      expect(await store.leases.listResources(namespace, "held")).toEqual([]);
     }
     await store.close();
     const census = await censusOf(join(root, "db"));
