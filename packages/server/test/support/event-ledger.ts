@@ -40,6 +40,7 @@ const bump = (counts: Map<string, number>, key: string) => counts.set(key, (coun
 export class EventLedger {
   private readonly expected = new Map<string, number>();
   private readonly published = new Map<string, number>();
+  private readonly histories = new Map<string, string[]>();
   private readonly controller = new AbortController();
   private pinged = false;
   private readonly reading: Promise<void>;
@@ -67,8 +68,14 @@ export class EventLedger {
     bump(this.expected, `${namespace} ${topic} ${subject}`);
   }
 
-  /** Ends the subscription after every event published so far, and returns what was expected and published. */
-  async close(timeoutMs = 10_000): Promise<{ expected: EventCounts; published: EventCounts }> {
+  /**
+   * Ends the subscription after every event published so far, and returns what
+   * was expected and published, and the container topics (`create`, `update`,
+   * `delete`) published for each `<namespace>/<id>`, in stream order.
+   */
+  async close(
+    timeoutMs = 10_000,
+  ): Promise<{ expected: EventCounts; published: EventCounts; histories: ReadonlyMap<string, readonly string[]> }> {
     await this.client.events.publish({ topic: CLOSE });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -80,7 +87,7 @@ export class EventLedger {
       clearTimeout(timer);
       this.controller.abort();
     }
-    return { expected: this.expected, published: this.published };
+    return { expected: this.expected, published: this.published, histories: this.histories };
   }
 
   private async read(): Promise<void> {
@@ -93,8 +100,11 @@ export class EventLedger {
   }
 
   private count(envelope: Envelope): void {
-    const subject = SUBJECT[envelope.topic];
-    const value = envelope.event?.value ?? new Uint8Array();
-    bump(this.published, `${envelope.namespace} ${envelope.topic} ${subject === undefined ? "?" : subject(value)}`);
+    const subject = SUBJECT[envelope.topic]?.(envelope.event?.value ?? new Uint8Array()) ?? "?";
+    bump(this.published, `${envelope.namespace} ${envelope.topic} ${subject}`);
+    if (envelope.topic.startsWith("/containers/")) {
+      const key = `${envelope.namespace}/${subject}`;
+      this.histories.set(key, [...(this.histories.get(key) ?? []), envelope.topic.slice("/containers/".length)]);
+    }
   }
 }
