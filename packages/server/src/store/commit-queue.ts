@@ -109,13 +109,17 @@ export function createCommitQueue(db: Database, options: CommitQueueOptions = {}
     return recovering;
   }
 
+  function enqueue(write: BatchWriter): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      queue.push({ write, resolve, reject });
+      if (flushing === undefined) startFlush();
+    });
+  }
+
   return {
-    async commit(write) {
-      if (failure !== undefined && options.recover !== undefined) await recover(options.recover, failure);
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ write, resolve, reject });
-        if (flushing === undefined) startFlush();
-      });
+    commit(write) {
+      if (failure === undefined || options.recover === undefined) return enqueue(write);
+      return recover(options.recover, failure).then(() => enqueue(write));
     },
     drain,
   };
