@@ -148,7 +148,13 @@ function parseRecordKey(layout: Layout, key: string): RecordPlace | undefined {
   if (match === null) return undefined;
   const [prefix, namespace = "", section = ""] = match;
   if (!(SECTIONS as readonly string[]).includes(section)) return undefined;
-  const sections = layout.of(namespace);
+  let sections: ReturnType<Layout["of"]>;
+  try {
+    sections = layout.of(namespace);
+  } catch {
+    // abstract-level refuses sublevel names outside printable ASCII: no berthd could have written this key.
+    return undefined;
+  }
   const expected = {
     containers: sections.containers,
     leases: sections.leases,
