@@ -435,5 +435,14 @@ function raceOps(client: BerthClient): NamespaceRaceOps {
     },
     namespaceExists: async (namespace) => (await namespaceNames(client)).includes(namespace),
     listContainers: (namespace) => listIds(client.withNamespace(namespace)),
+    async containerExists(namespace, id) {
+      try {
+        await client.withNamespace(namespace).containers.get({ id });
+        return true;
+      } catch (error) {
+        if (isCode(error, Code.NotFound)) return false;
+        throw error;
+      }
+    },
   };
 }

@@ -86,6 +86,7 @@ function storeRaceOps(store: Store): NamespaceRaceOps {
     },
     namespaceExists: async (namespace) => (await store.namespaces.get(namespace)) !== undefined,
     listContainers: (namespace) => listIds(store, namespace),
+    containerExists: async (namespace, id) => (await store.containers.get(namespace, id)) !== undefined,
   };
 }
 

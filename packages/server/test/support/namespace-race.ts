@@ -12,6 +12,8 @@ export interface NamespaceRaceOps {
   namespaceExists(namespace: string): Promise<boolean>;
   /** Container ids listed in the namespace, in any order. */
   listContainers(namespace: string): Promise<string[]>;
+  /** Whether a Get of the container finds it. */
+  containerExists(namespace: string, id: string): Promise<boolean>;
 }
 
 /**
@@ -37,6 +39,8 @@ export interface RaceRound {
   /** Ids of the acknowledged Creates: every one must be listed afterwards, and nothing else. */
   readonly created: readonly string[];
   readonly listed: readonly string[];
+  /** Ids of the round (old and new) that a Get finds afterwards. */
+  readonly gettable: readonly string[];
   readonly exists: boolean;
 }
 
@@ -70,12 +74,15 @@ export async function raceNamespaceDelete(
   for (const result of settled) if (result.status === "rejected") throw result.reason;
   if (outcome === undefined) throw new Error(`${namespace}: the namespace Delete did not settle`);
   const [listed, exists] = await Promise.all([ops.listContainers(namespace), ops.namespaceExists(namespace)]);
-  return { namespace, variant, outcome, attempts, created, listed: [...listed].sort(), exists };
+  const ids = [...Array.from({ length: old }, (_, i) => `old-${i}`), ...created];
+  const found = await Promise.all(ids.map((id) => ops.containerExists(namespace, id)));
+  const gettable = ids.filter((_, i) => found[i]).sort();
+  return { namespace, variant, outcome, attempts, created, listed: [...listed].sort(), gettable, exists };
 }
 
 /**
  * The round's broken invariants, empty when it is sound: exactly the
- * acknowledged Creates are listed; the namespace record exists exactly when
+ * acknowledged Creates are listed and found by Get; the namespace record exists exactly when
  * containers are in it or the Delete was refused for them; a Delete succeeds
  * only on a namespace that existed and was empty at that moment.
  */
@@ -84,6 +91,9 @@ export function raceViolations(round: RaceRound): string[] {
   const expected = [...round.created].sort();
   if (JSON.stringify(round.listed) !== JSON.stringify(expected)) {
     problems.push(`listed ${JSON.stringify(round.listed)}, acknowledged ${JSON.stringify(expected)}`);
+  }
+  if (JSON.stringify(round.gettable) !== JSON.stringify(expected)) {
+    problems.push(`Get finds ${JSON.stringify(round.gettable)}, acknowledged ${JSON.stringify(expected)}`);
   }
   if (!round.exists && round.listed.length > 0) problems.push("containers listed in a namespace with no record");
   const shouldExist = round.outcome === "not empty" || round.created.length > 0;
