@@ -270,8 +270,23 @@ describe("concurrency against a berthd process", () => {
     expect(container?.image).toBe("redis");
     expect(Object.keys(container?.extensions ?? {})).toEqual(["e"]);
     expect(container?.snapshotKey).toBe("key");
+    // Namespace labels too: each Update rewrites the namespace record, so they must not overwrite each other.
+    const namespace = "no-lost-labels";
+    await Promise.all(
+      Array.from({ length: K }, async (_, i) => {
+        await on(i)
+          .withNamespace(namespace)
+          .namespaces.update({
+            namespace: { name: namespace, labels: { [`k${i}`]: "v" } },
+            updateMask: { paths: [`labels.k${i}`] },
+          });
+        ledger.expect(namespace, "/namespaces/update", namespace);
+      }),
+    );
+    const labels = (await on(0).namespaces.get({ name: namespace })).namespace?.labels;
+    expect(Object.keys(labels ?? {}).sort()).toEqual(Array.from({ length: K }, (_, i) => `k${i}`).sort());
     console.log(
-      `e2e no lost update: ${ROUNDS} rounds of ${K} concurrent label updates + 1 round of ${patches.length} field updates in ${elapsed(started)}`,
+      `e2e no lost update: ${ROUNDS} rounds of ${K} concurrent label updates + 1 round of ${patches.length} field updates + ${K} concurrent namespace label updates in ${elapsed(started)}`,
     );
   });
 
