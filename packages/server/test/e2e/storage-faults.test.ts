@@ -147,14 +147,17 @@ const readOnlyRefusal =
     ? undefined
     : `${mountRefusal}; root ignores file modes, so chmod cannot stand in`;
 
-/** Makes `<root>/data` read-only: a read-only remount of a tmpfs, or mode 0555 when not root. */
+/** Makes `<root>/data` and its database read-only: a read-only remount of a tmpfs, or mode 0555 when not root. */
 async function makeReadOnly(data: string): Promise<string> {
   if (mountRefusal === undefined) {
     execFileSync("mount", ["-o", "remount,ro", data]);
     return "read-only file system";
   }
-  await chmod(data, 0o555);
-  cleanups.push(() => chmod(data, 0o755));
+  // Both levels: the parent refuses a new database, the database directory refuses the existing one.
+  for (const dir of [data, join(data, "db")]) {
+    await chmod(dir, 0o555);
+    cleanups.push(() => chmod(dir, 0o755));
+  }
   return "permission denied";
 }
 
