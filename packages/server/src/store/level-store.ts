@@ -5,6 +5,7 @@ import { KeyLock, SharedKeyLock } from "./key-lock.js";
 import { type Database, Layout, SCHEMA_VERSION } from "./layout.js";
 import { createLeaseStore } from "./leases.js";
 import { createNamespaceStore } from "./namespaces.js";
+import { measureStore } from "./sizes.js";
 import type { Store } from "./types.js";
 import { createWriteRecovery } from "./write-recovery.js";
 
@@ -51,6 +52,7 @@ export async function createLevelStore(db: Database, options: LevelStoreOptions 
     containers: createContainerStore(context),
     namespaces: createNamespaceStore(context),
     leases: createLeaseStore(context),
+    sizes: () => measureStore(layout, location),
     async close() {
       await queue.drain();
       await db.close();

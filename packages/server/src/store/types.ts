@@ -87,11 +87,24 @@ export interface LeaseStore {
   listResources(namespace: string, id: string): Promise<Resource[] | undefined>;
 }
 
+/** How much the store holds, for metrics. */
+export interface StoreSizes {
+  readonly namespaces: number;
+  /** Containers in all namespaces. */
+  readonly containers: number;
+  /** Leases in all namespaces. */
+  readonly leases: number;
+  /** Bytes of the database's files on disk (0 for an in-memory database). */
+  readonly diskBytes: number;
+}
+
 /** The whole store: one object per kind of record, and its lifecycle. */
 export interface Store {
   readonly containers: ContainerStore;
   readonly namespaces: NamespaceStore;
   readonly leases: LeaseStore;
+  /** Counts the records (a scan of the keys: not for every request). */
+  sizes(): Promise<StoreSizes>;
   /** Waits for accepted writes, then closes the database. */
   close(): Promise<void>;
 }

@@ -1,0 +1,164 @@
+import type { DescMethod } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { StoreSizes } from "../store/types.js";
+
+/** Where the gauges read their values when scraped. */
+export interface MetricsSources {
+  /** Counts the store; called at most once per {@link STORE_SIZES_MAX_AGE_MS}. */
+  readonly storeSizes: () => Promise<StoreSizes>;
+  readonly subscribers: () => number;
+}
+
+/** berthd's metrics: a registry to expose and the interceptor that feeds it. */
+export interface BerthdMetrics {
+  readonly registry: Registry;
+  /** Counts and times every call, on both call paths; put it outermost to see final codes. */
+  readonly interceptor: Interceptor;
+}
+
+/** Counting a large store costs a scan, so scrapes within this window reuse the last count. */
+export const STORE_SIZES_MAX_AGE_MS = 10_000;
+
+const GRPC_TYPES: Record<DescMethod["methodKind"], string> = {
+  unary: "unary",
+  server_streaming: "server_stream",
+  client_streaming: "client_stream",
+  bidi_streaming: "bidi_stream",
+};
+
+/**
+ * Prometheus metrics in the names of go-grpc-prometheus, which containerd
+ * exports, so existing dashboards keep working: `grpc_server_started_total`,
+ * `grpc_server_handled_total` and `grpc_server_handling_seconds` (with the code
+ * as a label, unlike Go's), plus store sizes, event subscribers and Node's
+ * process metrics.
+ */
+export function createMetrics(sources: MetricsSources): BerthdMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const callLabels = ["grpc_type", "grpc_service", "grpc_method"] as const;
+  const started = new Counter({
+    name: "grpc_server_started_total",
+    help: "RPCs started on the server.",
+    labelNames: callLabels,
+    registers: [registry],
+  });
+  const handled = new Counter({
+    name: "grpc_server_handled_total",
+    help: "RPCs completed on the server, by status code.",
+    labelNames: [...callLabels, "grpc_code"],
+    registers: [registry],
+  });
+  const seconds = new Histogram({
+    name: "grpc_server_handling_seconds",
+    help: "Time from the start of an RPC to its status, by status code.",
+    labelNames: [...callLabels, "grpc_code"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  registerStoreGauges(registry, sources);
+  new Gauge({
+    name: "berthd_event_subscribers",
+    help: "Open Events.Subscribe streams.",
+    registers: [registry],
+    collect() {
+      this.set(sources.subscribers());
+    },
+  });
+
+  const interceptor: Interceptor = (next) => async (request) => {
+    const labels = {
+      grpc_type: GRPC_TYPES[request.method.methodKind],
+      grpc_service: request.service.typeName,
+      grpc_method: request.method.name,
+    };
+    started.inc(labels);
+    const begin = process.hrtime.bigint();
+    const done = (error?: unknown) => {
+      const code = { ...labels, grpc_code: codeName(error) };
+      handled.inc(code);
+      seconds.observe(code, Number(process.hrtime.bigint() - begin) / 1e9);
+    };
+    try {
+      const response = await next(request);
+      if (!response.stream) {
+        done();
+        return response;
+      }
+      return { ...response, message: observeEnd(response.message, done) };
+    } catch (error) {
+      done(error);
+      throw error;
+    }
+  };
+  return { registry, interceptor };
+}
+
+function registerStoreGauges(registry: Registry, sources: MetricsSources): void {
+  let cached: { readonly at: number; readonly sizes: Promise<StoreSizes> } | undefined;
+  const sizes = () => {
+    const now = Date.now();
+    if (cached === undefined || now - cached.at > STORE_SIZES_MAX_AGE_MS) {
+      const pending = sources.storeSizes();
+      // A failed count is retried at the next scrape rather than cached.
+      pending.catch(() => {
+        if (cached?.sizes === pending) cached = undefined;
+      });
+      cached = { at: now, sizes: pending };
+    }
+    return cached.sizes;
+  };
+  const gauge = (name: string, help: string, read: (sizes: StoreSizes) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        this.set(read(await sizes()));
+      },
+    });
+  gauge("berthd_store_namespaces", "Namespaces in the store.", (s) => s.namespaces);
+  gauge("berthd_store_containers", "Containers in the store, all namespaces.", (s) => s.containers);
+  gauge("berthd_store_leases", "Leases in the store, all namespaces.", (s) => s.leases);
+  gauge("berthd_store_disk_bytes", "Bytes of the database on disk.", (s) => s.diskBytes);
+}
+
+/** gRPC's name for the status of a call that ended with `error` (none: OK). */
+function codeName(error: unknown): string {
+  if (error === undefined) return "OK";
+  return Code[ConnectError.from(error).code] ?? "Unknown";
+}
+
+/** The stream, reporting once how it ended (a plain iterator: no extra promise per message). */
+function observeEnd<T>(messages: AsyncIterable<T>, done: (error?: unknown) => void): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const iterator = messages[Symbol.asyncIterator]();
+      let reported = false;
+      const report = (error?: unknown) => {
+        if (reported) return;
+        reported = true;
+        done(error);
+      };
+      return {
+        next: () =>
+          iterator.next().then(
+            (result) => {
+              if (result.done === true) report();
+              return result;
+            },
+            (error: unknown) => {
+              report(error);
+              throw error;
+            },
+          ),
+        return: async (value?: unknown) => {
+          report(new ConnectError("operation canceled", Code.Canceled));
+          await iterator.return?.(value);
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
