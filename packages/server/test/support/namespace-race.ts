@@ -65,10 +65,13 @@ export async function raceNamespaceDelete(
   let outcome: NamespaceDeleteOutcome | undefined;
   let attempts = 0;
   tasks.splice(Math.floor(random() * (tasks.length + 1)), 0, async () => {
-    do {
+    for (;;) {
       attempts += 1;
       outcome = await ops.deleteNamespace(namespace);
-    } while (variant === "emptied" && outcome === "not empty" && attempts < MAX_ATTEMPTS);
+      if (variant !== "emptied" || outcome !== "not empty" || attempts >= MAX_ATTEMPTS) break;
+      // Retry about once per synced commit, not in a tight loop that starves the Deletes it waits for.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   });
   const settled = await startStaggered(random, tasks);
   for (const result of settled) if (result.status === "rejected") throw result.reason;
