@@ -104,10 +104,10 @@ const program = new Command("berthd")
       }
       throw error;
     }
-    logger.info({ root: options.root, addresses: berthd.addresses }, "serving");
     if (access.token !== undefined && access.tls === undefined && !isLoopbackHost(options.listen.host)) {
       logger.warn("the bearer token crosses the network in cleartext: add --tls-cert and --tls-key");
     }
+    logger.info({ root: options.root, addresses: berthd.addresses }, "serving");
     const web = berthd.addresses.find((address) => /^https?:\/\//.test(address));
     if (web !== undefined && (options.webRoot ?? bundledWebRoot()) !== undefined) {
       process.stderr.write(`berthd: web app at ${web}/\n`);

@@ -91,6 +91,8 @@ export interface TcpListenOptions {
 }
 
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+/** How long a cleartext connection may stay silent before its protocol is known. */
+const FIRST_BYTES_TIMEOUT_MS = 10_000;
 
 /**
  * Serves HTTP/2 and HTTP/1.1 on one TCP port. Browsers cannot speak h2c and a
@@ -111,11 +113,24 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
     }
     handler(request, response);
   });
+  // Node sets up HTTP/1.1 connection tracking (closing idle keep-alive connections,
+  // headersTimeout and requestTimeout) when a server starts listening; this one is
+  // handed its sockets by the front server instead, so tell it.
+  h1.emit("listening");
   const sessions = trackSessions(h2);
+  // A connection routed after shutdown began gets GOAWAY at once, like those before it.
+  h2.on("session", (session) => {
+    if (closing) session.close();
+  });
   const front =
     options.tls === undefined
       ? net.createServer((socket) => route(socket, h1, h2))
       : tls.createServer(tlsServerOptions(options.tls), (socket) => routeByAlpn(socket, h1, h2));
+  const sockets = new Set<net.Socket>();
+  front.on("connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   await listen(front, { host: options.host, port: options.port }, `${options.host}:${options.port}`);
   const bound = front.address() as net.AddressInfo;
   const host = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
@@ -126,7 +141,10 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
       closing = true;
       const h1Closed = new Promise<void>((resolve) => h1.close(() => resolve()));
       h1.closeIdleConnections();
-      const timer = setTimeout(() => h1.closeAllConnections(), graceMs);
+      // Cut every connection still open after the grace period, whatever its state or protocol.
+      const timer = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, graceMs);
       await Promise.all([closeHttp2(h2, sessions, graceMs), h1Closed, frontClosed]);
       clearTimeout(timer);
     },
@@ -134,6 +152,9 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
 }
 
 function route(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void {
+  const onSilence = () => socket.destroy();
+  socket.setTimeout(FIRST_BYTES_TIMEOUT_MS);
+  socket.once("timeout", onSilence);
   let seen = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     seen = Buffer.concat([seen, chunk]);
@@ -142,6 +163,8 @@ function route(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void
     if (isHttp2 && seen.length < HTTP2_PREFACE.length) return;
     socket.off("data", onData);
     socket.off("error", onError);
+    socket.setTimeout(0);
+    socket.off("timeout", onSilence);
     socket.pause();
     socket.unshift(seen);
     if (isHttp2) {

@@ -7,6 +7,7 @@
 import { execFile, spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
+import http2 from "node:http2";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -409,6 +410,40 @@ describe("the berth CLI over TLS", () => {
       await daemon.dispose();
     }
   });
+});
+
+describe("TCP connections at shutdown", () => {
+  for (const secure of [false, true]) {
+    it(`do not hold SIGTERM when idle (HTTP/1.1 keep-alive and HTTP/2, ${secure ? "TLS" : "cleartext"})`, async () => {
+      const ca = await readFile(file("ca.crt"));
+      const tlsArgs = ["--tls-cert", file("server.crt"), "--tls-key", file("server.key")];
+      const daemon = await startBerthdProcess({ extraArgs: ["--listen", "127.0.0.1:0", ...(secure ? tlsArgs : [])] });
+      const agent = secure ? new https.Agent({ keepAlive: true, ca }) : new http.Agent({ keepAlive: true });
+      const session = http2.connect(daemon.tcpUrl ?? "", { ca });
+      session.on("error", () => {});
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const get = secure ? https.get : http.get;
+          get(`${daemon.tcpUrl}/`, { agent }, (response) => response.resume().once("end", resolve)).once(
+            "error",
+            reject,
+          );
+        });
+        // A request answered proves the server has the HTTP/2 connection, not just the kernel.
+        await new Promise<void>((resolve, reject) => {
+          session.request({ ":path": "/" }).once("error", reject).resume().once("end", resolve).end();
+        });
+        const started = Date.now();
+        expect(await daemon.stop()).toBe(0);
+        // The grace period for in-flight calls is 5 s; idle connections must not wait for it.
+        expect(Date.now() - started).toBeLessThan(3000);
+      } finally {
+        agent.destroy();
+        session.destroy();
+        await daemon.dispose();
+      }
+    });
+  }
 });
 
 describe("error messages", () => {
