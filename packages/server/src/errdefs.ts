@@ -58,3 +58,12 @@ export const resourceExhausted = classed("resource exhausted");
 export function plainError(errorClass: ErrorClass, message: string): BerthError {
   return new BerthError(errorClass, message);
 }
+
+/**
+ * `message` with every absolute path cut to its last part (`/var/lib/berth/db/000003.log`
+ * becomes `000003.log`): error texts from LevelDB or the system name files, and
+ * where the daemon keeps them is not for callers.
+ */
+export function withoutPaths(message: string): string {
+  return message.replace(/(?<![\w.])\/(?:[^\s/:'"()]+\/)+([^\s/:'"()]+)/g, "$1");
+}

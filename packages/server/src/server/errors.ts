@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { BerthError, type ErrorClass } from "../errdefs.js";
+import { BerthError, type ErrorClass, withoutPaths } from "../errdefs.js";
 
 const CODES: Record<ErrorClass, Code> = {
   "invalid argument": Code.InvalidArgument,
@@ -14,13 +14,14 @@ const CODES: Record<ErrorClass, Code> = {
 /**
  * The one place where errors become statuses (containerd `errdefs/grpc.go`): a
  * {@link BerthError} keeps its message and gets its class's code; a ConnectError
- * passes through; anything else is Unknown with its message only, never a stack.
+ * passes through; anything else is Unknown with its message only, never a stack
+ * or a path.
  */
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof ConnectError) return error;
   if (error instanceof BerthError) return new ConnectError(error.message, CODES[error.errorClass]);
   if (error instanceof Error && error.name === "AbortError") return new ConnectError("context canceled", Code.Canceled);
-  return new ConnectError(error instanceof Error ? error.message : String(error), Code.Unknown);
+  return new ConnectError(withoutPaths(error instanceof Error ? error.message : String(error)), Code.Unknown);
 }
 
 /** Maps every error of a call, including those raised while a response stream is read. */

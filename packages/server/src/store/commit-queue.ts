@@ -1,5 +1,5 @@
 import type { AbstractChainedBatch } from "abstract-level";
-import { type BerthError, resourceExhausted, unavailable } from "../errdefs.js";
+import { type BerthError, resourceExhausted, unavailable, withoutPaths } from "../errdefs.js";
 import type { Database } from "./layout.js";
 
 /** Adds one caller's operations to a batch that is about to be written. */
@@ -127,7 +127,7 @@ export function createCommitQueue(db: Database, options: CommitQueueOptions = {}
 
 /** A failed LevelDB write as an error class: a full disk (or file size limit) is resource exhausted. */
 function writeFailure(error: unknown): BerthError {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = withoutPaths(error instanceof Error ? error.message : String(error));
   return /no space left on device|file too large|disk quota exceeded/i.test(message)
     ? resourceExhausted(`database write failed (${message})`)
     : unavailable(`database write failed (${message})`);

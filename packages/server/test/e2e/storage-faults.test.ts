@@ -223,6 +223,7 @@ describe.each(DISK_FULL_MODES)("full disk: $name", (mode) => {
         expect(failure.code).toBe(Code.ResourceExhausted);
         expect(failure.rawMessage).toMatch(/^database write failed \(IO error: .*\): resource exhausted$/);
         expect(failure.rawMessage).toMatch(mode.errno);
+        expect(failure.rawMessage).not.toContain(root);
       }
 
       // Reads keep working while writes cannot.
