@@ -23,18 +23,27 @@ const TOKEN_SYNTAX = /^[\x21-\x7e]+$/;
  * interceptor.
  */
 export function createTokenInterceptor(token: string): Interceptor {
-  const expected = digest(token);
+  const check = createBearerCheck(token);
   return (next) => async (request) => {
     if (request.contextValues.get(viaUnixSocketKey)) return next(request);
-    const header = request.header.get("authorization");
-    if (header === null) {
-      throw new ConnectError("missing bearer token: send header `authorization: Bearer <token>`", Code.Unauthenticated);
-    }
-    const presented = BEARER.exec(header)?.[1];
-    if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
-      throw new ConnectError("invalid bearer token", Code.Unauthenticated);
-    }
+    const problem = check(request.header.get("authorization") ?? undefined);
+    if (problem !== undefined) throw new ConnectError(problem, Code.Unauthenticated);
     return next(request);
+  };
+}
+
+/**
+ * Checks an `authorization` header against the token: undefined when it carries
+ * it, else what is wrong (never repeating the token). The comparison takes the
+ * same time whatever the presented token.
+ */
+export function createBearerCheck(token: string): (authorization: string | undefined) => string | undefined {
+  const expected = digest(token);
+  return (authorization) => {
+    if (authorization === undefined) return "missing bearer token: send header `authorization: Bearer <token>`";
+    const presented = BEARER.exec(authorization)?.[1];
+    if (presented === undefined || !timingSafeEqual(digest(presented), expected)) return "invalid bearer token";
+    return undefined;
   };
 }
 

@@ -6,12 +6,14 @@ import { sweepExpiredLeases } from "../local/lease-expiry.js";
 import { createRoutes, createServiceImplementations } from "../services/routes.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
-import { checkTcpAccess, createTokenInterceptor } from "./auth.js";
+import { checkTcpAccess, createBearerCheck, createTokenInterceptor } from "./auth.js";
 import { withCors } from "./cors.js";
 import { errorInterceptor } from "./errors.js";
 import { withGrpcFastPath } from "./grpc-fast-path.js";
 import { type Listener, listenTcp, listenUnix, type RequestHandler } from "./listeners.js";
 import { createLoggingInterceptor } from "./logging.js";
+import { type BerthdMetrics, createMetrics } from "./metrics.js";
+import { withMetricsEndpoint } from "./metrics-endpoint.js";
 import { requestContextValues } from "./request-context.js";
 import { createStaticHandler } from "./static-files.js";
 import type { TlsCredentials } from "./tls.js";
@@ -71,10 +73,12 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   const listeners: Listener[] = [];
   const grace = options.shutdownGraceMs ?? 5000;
   try {
+    const metrics = createMetrics({ storeSizes: () => store.sizes(), subscribers: () => exchange.subscribers });
     const handler = withCors(
       options.corsOrigins ?? [],
       createHandler(store, exchange, options.logger, {
         shutdown: shuttingDown.signal,
+        metrics,
         ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
         ...(options.token === undefined ? {} : { token: options.token }),
       }),
@@ -107,22 +111,36 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   };
 }
 
+/** Options of {@link createHandler}. */
+export interface HandlerOptions {
+  /** Aborted when berthd begins to shut down. */
+  readonly shutdown?: AbortSignal;
+  /** Directory of the built web app served at `/`. */
+  readonly webRoot?: string;
+  /** Bearer token required on TCP (see `auth.ts`). */
+  readonly token?: string;
+  /** Call metrics, and `/metrics` on TCP listeners. */
+  readonly metrics?: BerthdMetrics;
+}
+
 /**
  * The request handler over a store: plain gRPC calls on the fast path, every
- * other call through the Connect adapter, both with the same interceptors and limits.
+ * other call through the Connect adapter, both with the same interceptors and
+ * limits; `/metrics` for TCP scrapes when metrics are given.
  */
 export function createHandler(
   store: Store,
   exchange: Exchange,
   logger: Logger,
-  options: { readonly shutdown?: AbortSignal; readonly webRoot?: string; readonly token?: string } = {},
+  options: HandlerOptions = {},
 ): RequestHandler {
   const implementations = createServiceImplementations(
     createLocal(store, exchange),
     options.shutdown === undefined ? {} : { shutdown: options.shutdown },
   );
-  // Interceptors run outermost first: the logger sees the mapped status.
+  // Interceptors run outermost first: metrics and the logger see the mapped status.
   const interceptors = [
+    ...(options.metrics === undefined ? [] : [options.metrics.interceptor]),
     createLoggingInterceptor(logger),
     ...(options.token === undefined ? [] : [createTokenInterceptor(options.token)]),
     errorInterceptor,
@@ -136,8 +154,14 @@ export function createHandler(
     contextValues: requestContextValues,
     ...limits,
   });
-  return withGrpcFastPath(
+  const handler = withGrpcFastPath(
     { implementations, interceptors, contextValues: requestContextValues, ...limits },
     adapter,
+  );
+  if (options.metrics === undefined) return handler;
+  const check = options.token === undefined ? undefined : createBearerCheck(options.token);
+  return withMetricsEndpoint(
+    { registry: options.metrics.registry, authorize: (authorization) => check?.(authorization) === undefined },
+    handler,
   );
 }
