@@ -20,24 +20,29 @@ export interface RequestNamespace {
   require(): string;
 }
 
-/** Resolves a namespace header value (its first value when repeated). */
+/**
+ * Resolves a namespace header value (its first value when repeated). The value
+ * is validated when first required: calls that need no namespace (health,
+ * namespace listing) pay for no error they never send.
+ */
 export function resolveNamespace(raw: string | undefined): RequestNamespace {
-  let outcome: string | BerthError;
-  if (raw === undefined || raw === "") {
-    outcome = failedPrecondition("namespace is required");
-  } else {
-    try {
-      validateIdentifier(raw);
-      outcome = raw;
-    } catch (error) {
-      outcome = error instanceof BerthError ? error.wrap("namespace validation") : (error as BerthError);
-    }
-  }
+  let outcome: string | BerthError | undefined;
   return {
     raw,
     require() {
+      outcome ??= validated(raw);
       if (typeof outcome !== "string") throw outcome;
       return outcome;
     },
   };
+}
+
+function validated(raw: string | undefined): string | BerthError {
+  if (raw === undefined || raw === "") return failedPrecondition("namespace is required");
+  try {
+    validateIdentifier(raw);
+    return raw;
+  } catch (error) {
+    return error instanceof BerthError ? error.wrap("namespace validation") : (error as BerthError);
+  }
 }

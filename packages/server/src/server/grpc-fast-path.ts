@@ -86,7 +86,10 @@ class GrpcCall {
   private received = 0;
   /** Set once the trailer is written (or the client is gone): nothing more goes out. */
   private answered = false;
-  private readonly abort = new AbortController();
+  /** Created when the call's signal is first read: most calls never read it. */
+  private abort: AbortController | undefined;
+  private abortReason: ConnectError | undefined;
+  private headers: Headers | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private readonly pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -145,62 +148,90 @@ class GrpcCall {
   }
 
   private async run(): Promise<void> {
-    const { method } = this.route;
     const message = this.parse(Buffer.concat(this.chunks, this.received));
-    const header = requestHeaders(this.request.rawHeaders);
-    const context: HandlerContext = {
-      method,
-      service: method.parent,
-      signal: this.abort.signal,
-      timeoutMs: () => undefined,
-      requestMethod: "POST",
-      requestHeader: header,
-      responseHeader: new Headers(),
-      responseTrailer: new Headers(),
-      protocolName: "grpc",
-      values: this.options.contextValues(this.request),
-      url: `http://${this.request.authority || "localhost"}${this.request.url}`,
-    };
-    const common = {
-      service: method.parent,
-      requestMethod: "POST",
-      url: context.url,
-      signal: context.signal,
-      header,
-      contextValues: context.values,
-    };
-    const call = this.options.interceptors.reduceRight<AnyCall>(
+    const chain = this.options.interceptors.reduceRight<AnyCall>(
       (next, interceptor) => interceptor(next) as AnyCall,
-      (request) => this.invoke(context, request),
+      (request) => this.invoke(request),
     );
     if (this.route.kind === "unary") {
-      const result = await call({ ...common, stream: false, method: this.route.method, message });
+      const result = await chain(this.describe({ stream: false, method: this.route.method, message }));
       this.answerUnary(this.serialize(result.message as MessageShape<DescMessage>), result.header, result.trailer);
     } else {
-      const result = await call({ ...common, stream: true, method: this.route.method, message: single(message) });
-      await this.answerStream(result as StreamResponse);
+      const request = this.describe({ stream: true, method: this.route.method, message: single(message) });
+      await this.answerStream((await chain(request)) as StreamResponse);
     }
   }
 
+  /**
+   * The request as interceptors see it. Headers and the abort signal are built
+   * only if something reads them: they are getters, and own properties, so an
+   * interceptor that spreads the request still carries them on.
+   */
+  private describe<T extends Pick<UnaryRequest | StreamRequest, "stream" | "method" | "message">>(
+    kind: T,
+  ): T & Omit<UnaryRequest, "stream" | "method" | "message"> {
+    const call = this;
+    return {
+      ...kind,
+      service: kind.method.parent,
+      requestMethod: "POST",
+      url: `http://${this.request.authority || "localhost"}${this.request.url}`,
+      get signal() {
+        return call.signal;
+      },
+      get header() {
+        return call.requestHeader;
+      },
+      contextValues: this.options.contextValues(this.request),
+    };
+  }
+
   /** The innermost step of the interceptor chain: the implementation itself. */
-  private async invoke(
-    context: HandlerContext,
-    request: UnaryRequest | StreamRequest,
-  ): Promise<UnaryResponse | StreamResponse> {
+  private async invoke(request: UnaryRequest | StreamRequest): Promise<UnaryResponse | StreamResponse> {
     const route = this.route;
-    const scoped = { ...context, requestHeader: request.header, signal: request.signal, values: request.contextValues };
-    const common = { service: route.method.parent, header: context.responseHeader, trailer: context.responseTrailer };
+    const responseHeader = new Headers();
+    const responseTrailer = new Headers();
+    const context: HandlerContext = {
+      method: route.method,
+      service: route.method.parent,
+      get signal() {
+        return request.signal;
+      },
+      timeoutMs: () => undefined,
+      requestMethod: request.requestMethod,
+      get requestHeader() {
+        return request.header;
+      },
+      responseHeader,
+      responseTrailer,
+      protocolName: "grpc",
+      values: request.contextValues,
+      url: request.url,
+    };
+    const common = { service: route.method.parent, header: responseHeader, trailer: responseTrailer };
     const output = route.method.output;
     if (route.kind === "unary") {
-      const input = request.message as MessageShape<DescMessage>;
-      const result = await route.impl(input, scoped);
+      const result = await route.impl(request.message as MessageShape<DescMessage>, context);
       return { ...common, stream: false, method: route.method, message: normalize(output, result) };
     }
     let input: MessageShape<DescMessage> | undefined;
     for await (const message of request.message as AsyncIterable<MessageShape<DescMessage>>) input = message;
     if (input === undefined) throw new ConnectError("protocol error: missing input message", Code.Unimplemented);
-    const results = route.impl(input, scoped);
+    const results = route.impl(input, context);
     return { ...common, stream: true, method: route.method, message: normalizeAll(output, results) };
+  }
+
+  private get signal(): AbortSignal {
+    if (this.abort === undefined) {
+      this.abort = new AbortController();
+      if (this.abortReason !== undefined) this.abort.abort(this.abortReason);
+    }
+    return this.abort.signal;
+  }
+
+  private get requestHeader(): Headers {
+    this.headers ??= requestHeaders(this.request.rawHeaders);
+    return this.headers;
   }
 
   /** Unwraps the one envelope of the request and decodes its message. */
@@ -344,7 +375,9 @@ class GrpcCall {
     this.answered = true;
     this.chunks.length = 0;
     clearTimeout(this.deadline);
-    if (reason !== undefined && !this.abort.signal.aborted) this.abort.abort(reason);
+    if (reason === undefined) return;
+    this.abortReason ??= reason;
+    if (this.abort !== undefined && !this.abort.signal.aborted) this.abort.abort(reason);
   }
 }
 

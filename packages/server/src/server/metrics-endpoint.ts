@@ -16,8 +16,8 @@ export interface MetricsEndpointOptions {
  */
 export function withMetricsEndpoint(options: MetricsEndpointOptions, next: RequestHandler): RequestHandler {
   return (request, response) => {
-    const path = request.url?.split("?", 1)[0];
-    if (path !== "/metrics" || arrivedOnUnixSocket(request)) {
+    const url = request.url ?? "";
+    if (!url.startsWith("/metrics") || url.split("?", 1)[0] !== "/metrics" || arrivedOnUnixSocket(request)) {
       next(request, response);
       return;
     }

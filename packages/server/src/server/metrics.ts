@@ -20,6 +20,12 @@ export interface BerthdMetrics {
 /** Counting a large store costs a scan, so scrapes within this window reuse the last count. */
 export const STORE_SIZES_MAX_AGE_MS = 10_000;
 
+/** The metrics of one method. */
+interface MethodMetrics {
+  readonly started: Counter.Internal;
+  finished(code: string): { readonly handled: Counter.Internal; readonly seconds: Histogram.Internal<string> };
+}
+
 const GRPC_TYPES: Record<DescMethod["methodKind"], string> = {
   unary: "unary",
   server_streaming: "server_stream",
@@ -67,18 +73,45 @@ export function createMetrics(sources: MetricsSources): BerthdMetrics {
     },
   });
 
+  // Label children are looked up once per method and code: hashing labels on every call costs more than the call.
+  const perMethod = new Map<DescMethod, MethodMetrics>();
+  const metricsOf = (method: DescMethod): MethodMetrics => {
+    let found = perMethod.get(method);
+    if (found === undefined) {
+      const labels = {
+        grpc_type: GRPC_TYPES[method.methodKind],
+        grpc_service: method.parent.typeName,
+        grpc_method: method.name,
+      };
+      const byCode = new Map<
+        string,
+        { readonly handled: Counter.Internal; readonly seconds: Histogram.Internal<string> }
+      >();
+      found = {
+        started: started.labels(labels),
+        finished(code) {
+          let children = byCode.get(code);
+          if (children === undefined) {
+            const withCode = { ...labels, grpc_code: code };
+            children = { handled: handled.labels(withCode), seconds: seconds.labels(withCode) };
+            byCode.set(code, children);
+          }
+          return children;
+        },
+      };
+      perMethod.set(method, found);
+    }
+    return found;
+  };
+
   const interceptor: Interceptor = (next) => async (request) => {
-    const labels = {
-      grpc_type: GRPC_TYPES[request.method.methodKind],
-      grpc_service: request.service.typeName,
-      grpc_method: request.method.name,
-    };
-    started.inc(labels);
+    const metrics = metricsOf(request.method);
+    metrics.started.inc();
     const begin = process.hrtime.bigint();
     const done = (error?: unknown) => {
-      const code = { ...labels, grpc_code: codeName(error) };
-      handled.inc(code);
-      seconds.observe(code, Number(process.hrtime.bigint() - begin) / 1e9);
+      const { handled, seconds } = metrics.finished(codeName(error));
+      handled.inc();
+      seconds.observe(Number(process.hrtime.bigint() - begin) / 1e9);
     };
     try {
       const response = await next(request);
