@@ -93,7 +93,7 @@ describe("hostile input", () => {
         process.stderr.write(
           `${label}: ${cases.length} cases ${(performance.now() - t0).toFixed(0)} ms, rss ${rss.toFixed(0)}\n`,
         );
-        for (const p of tally.problems.slice(known)) process.stderr.write(`PROBLEM ${JSON.stringify(p)}\n`);
+        for (const problem of tally.problems.slice(known)) process.stderr.write(`PROBLEM ${JSON.stringify(problem)}\n`);
       }
       const failures = await probeLiveness(berthd.socket, berthd.tcpUrl as string);
       livenessFailures.push(...failures.map((failure) => `after ${label}: ${failure}`));
@@ -117,7 +117,7 @@ describe("hostile input", () => {
       await batch(`${protocol.name} label maps`, labelMapCases(protocol, protocol.name, LABEL_MAP_COUNT), 2);
       await batch(`${protocol.name} oversize`, [oversizeCase(protocol)], 1);
     }
-    // 100,000 labels cost seconds of protobuf encoding and decoding, so two calls carry them, not all.
+    // 100,000 labels cost seconds of protobuf encoding and decoding, so one call carries them, not all.
     await batch("huge label map", labelMapCases(GRPC, "huge", HUGE_LABEL_COUNT).slice(0, 1), 1);
 
     const rssAfter = await residentMiB(pid);
