@@ -29,14 +29,19 @@ export const errorInterceptor: Interceptor = (next) => async (request) => {
   try {
     const response = await next(request);
     if (!response.stream) return response;
-    return { ...response, message: mapStreamErrors(response.message) };
+    return { ...response, message: mapStreamErrors(response.message, request.signal) };
   } catch (error) {
     throw toConnectError(error);
   }
 };
 
-/** The stream with its errors mapped; a plain iterator rather than a generator, so no extra promise per message. */
-function mapStreamErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
+/**
+ * The stream with its errors mapped; a plain iterator rather than a generator,
+ * so no extra promise per message. A stream that ends because its call was
+ * aborted (a deadline, a cancel) ends with that status, not OK: implementations
+ * such as Subscribe simply stop when their signal fires.
+ */
+function mapStreamErrors<T>(messages: AsyncIterable<T>, signal: AbortSignal): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator]() {
       const iterator = messages[Symbol.asyncIterator]();
@@ -44,7 +49,11 @@ function mapStreamErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
         throw toConnectError(error);
       };
       return {
-        next: () => iterator.next().catch(mapped),
+        next: () =>
+          iterator.next().then((result) => {
+            if (result.done === true && signal.aborted) mapped(signal.reason);
+            return result;
+          }, mapped),
         return: async (value?: unknown) => {
           await iterator.return?.(value).catch(mapped);
           return { done: true, value: undefined };
