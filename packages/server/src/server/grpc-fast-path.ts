@@ -258,7 +258,8 @@ class GrpcCall {
     }
   }
 
-  private serialize(message: MessageShape<DescMessage>): Buffer {
+  /** The message in its envelope: one buffer, or the 5-byte header and the message when copying it would cost. */
+  private serialize(message: MessageShape<DescMessage>): Buffer[] {
     let bytes: Uint8Array;
     try {
       bytes = toBinary(this.route.method.output, message);
@@ -271,19 +272,22 @@ class GrpcCall {
         Code.ResourceExhausted,
       );
     }
-    const envelope = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES + bytes.length);
+    const large = bytes.length >= WRITE_BATCH_BYTES;
+    const envelope = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES + (large ? 0 : bytes.length));
     envelope[0] = 0;
     envelope.writeUInt32BE(bytes.length, 1);
+    if (large) return [envelope, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)];
     envelope.set(bytes, ENVELOPE_HEADER_BYTES);
-    return envelope;
+    return [envelope];
   }
 
-  private answerUnary(envelope: Buffer, header: Headers, trailer: Headers): void {
+  private answerUnary(envelope: readonly Buffer[], header: Headers, trailer: Headers): void {
     if (this.answered || this.response.stream.destroyed) return;
     this.settle();
     this.response.writeHead(200, responseHeaders(header));
     this.response.addTrailers({ ...headerRecord(trailer), "grpc-status": "0" });
-    this.response.end(envelope);
+    for (let i = 0; i < envelope.length - 1; i++) this.response.write(envelope[i]);
+    this.response.end(envelope[envelope.length - 1]);
   }
 
   /**
@@ -297,7 +301,7 @@ class GrpcCall {
       for (;;) {
         const next = await messages.next();
         if (next.done === true || this.answered) break;
-        this.queue(this.serialize(next.value as MessageShape<DescMessage>), result.header);
+        for (const part of this.serialize(next.value as MessageShape<DescMessage>)) this.queue(part, result.header);
         if (this.response.stream.writableNeedDrain) await this.drained();
       }
     } catch (error) {

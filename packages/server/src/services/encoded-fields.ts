@@ -10,34 +10,48 @@ export function isBinaryCall(context: HandlerContext): boolean {
 /**
  * Puts already-encoded messages into field `fieldNumber` of `message` without
  * decoding them: protobuf-es writes unknown fields out verbatim, so the stored
- * bytes go on the wire as they are (a repeated field is a concatenation of its
- * elements). Only for binary calls: JSON has no unknown fields.
+ * bytes go on the wire as they are. Only for binary calls: JSON has no unknown
+ * fields.
+ *
+ * A repeated field on the wire is its elements one after another, each with its
+ * tag and length. All of them are laid out in one buffer, held as one unknown
+ * field: its number and wire type write the first tag, its data holds the rest
+ * (the first length and bytes, then every further tag, length and bytes). The
+ * encoded message is the same as with one unknown field per element, for one
+ * allocation instead of one per element.
  */
 export function withEncodedField<T extends Message>(
   message: T,
   fieldNumber: number,
   encoded: readonly Uint8Array[],
 ): T {
-  message.$unknown = encoded.map((bytes) => ({
-    no: fieldNumber,
-    wireType: WireType.LengthDelimited,
-    data: lengthPrefixed(bytes),
-  }));
+  if (encoded.length === 0) return message;
+  const tag = (fieldNumber << 3) | WireType.LengthDelimited;
+  const tagSize = varintSize(tag);
+  let size = -tagSize;
+  for (const bytes of encoded) size += tagSize + varintSize(bytes.length) + bytes.length;
+  const data = new Uint8Array(size);
+  let offset = 0;
+  encoded.forEach((bytes, index) => {
+    if (index > 0) offset = writeVarint(data, offset, tag);
+    offset = writeVarint(data, offset, bytes.length);
+    data.set(bytes, offset);
+    offset += bytes.length;
+  });
+  message.$unknown = [{ no: fieldNumber, wireType: WireType.LengthDelimited, data }];
   return message;
 }
 
-/** An unknown length-delimited field's data holds its length varint, then its bytes. */
-function lengthPrefixed(bytes: Uint8Array): Uint8Array {
-  let length = bytes.length;
-  let prefixSize = 1;
-  while (length >= 0x80) {
-    length >>>= 7;
-    prefixSize += 1;
-  }
-  const data = new Uint8Array(prefixSize + bytes.length);
-  let offset = 0;
-  for (length = bytes.length; length >= 0x80; length >>>= 7) data[offset++] = (length & 0x7f) | 0x80;
-  data[offset++] = length;
-  data.set(bytes, offset);
-  return data;
+function varintSize(value: number): number {
+  let size = 1;
+  for (let rest = value; rest >= 0x80; rest >>>= 7) size += 1;
+  return size;
+}
+
+function writeVarint(target: Uint8Array, offset: number, value: number): number {
+  let rest = value;
+  let at = offset;
+  for (; rest >= 0x80; rest >>>= 7) target[at++] = (rest & 0x7f) | 0x80;
+  target[at++] = rest;
+  return at;
 }
