@@ -1,5 +1,14 @@
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { create, type DescMessage, fromBinary, isMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  fromBinary,
+  isMessage,
+  type MessageShape,
+  toBinary,
+} from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -153,62 +162,23 @@ class GrpcCall {
       (next, interceptor) => interceptor(next) as AnyCall,
       (request) => this.invoke(request),
     );
+    const contextValues = this.options.contextValues(this.request);
+    const url = `http://${this.request.authority || "localhost"}${this.request.url}`;
     if (this.route.kind === "unary") {
-      const result = await chain(this.describe({ stream: false, method: this.route.method, message }));
+      const request = new FastRequest(this, false, this.route.method, message, url, contextValues);
+      const result = await chain(request as UnaryRequest);
       this.answerUnary(this.serialize(result.message as MessageShape<DescMessage>), result.header, result.trailer);
     } else {
-      const request = this.describe({ stream: true, method: this.route.method, message: single(message) });
-      await this.answerStream((await chain(request)) as StreamResponse);
+      const request = new FastRequest(this, true, this.route.method, single(message), url, contextValues);
+      await this.answerStream((await chain(request as StreamRequest)) as StreamResponse);
     }
-  }
-
-  /**
-   * The request as interceptors see it. Headers and the abort signal are built
-   * only if something reads them: they are getters, and own properties, so an
-   * interceptor that spreads the request still carries them on.
-   */
-  private describe<T extends Pick<UnaryRequest | StreamRequest, "stream" | "method" | "message">>(
-    kind: T,
-  ): T & Omit<UnaryRequest, "stream" | "method" | "message"> {
-    const call = this;
-    return {
-      ...kind,
-      service: kind.method.parent,
-      requestMethod: "POST",
-      url: `http://${this.request.authority || "localhost"}${this.request.url}`,
-      get signal() {
-        return call.signal;
-      },
-      get header() {
-        return call.requestHeader;
-      },
-      contextValues: this.options.contextValues(this.request),
-    };
   }
 
   /** The innermost step of the interceptor chain: the implementation itself. */
   private async invoke(request: UnaryRequest | StreamRequest): Promise<UnaryResponse | StreamResponse> {
     const route = this.route;
-    const responseHeader = new Headers();
-    const responseTrailer = new Headers();
-    const context: HandlerContext = {
-      method: route.method,
-      service: route.method.parent,
-      get signal() {
-        return request.signal;
-      },
-      timeoutMs: () => undefined,
-      requestMethod: request.requestMethod,
-      get requestHeader() {
-        return request.header;
-      },
-      responseHeader,
-      responseTrailer,
-      protocolName: "grpc",
-      values: request.contextValues,
-      url: request.url,
-    };
-    const common = { service: route.method.parent, header: responseHeader, trailer: responseTrailer };
+    const context = new FastHandlerContext(this, request);
+    const common = { service: route.method.parent, header: context.responseHeader, trailer: context.responseTrailer };
     const output = route.method.output;
     if (route.kind === "unary") {
       const result = await route.impl(request.message as MessageShape<DescMessage>, context);
@@ -221,7 +191,8 @@ class GrpcCall {
     return { ...common, stream: true, method: route.method, message: normalizeAll(output, results) };
   }
 
-  private get signal(): AbortSignal {
+  /** The call's abort signal, created on first read: most calls never read it. */
+  get signal(): AbortSignal {
     if (this.abort === undefined) {
       this.abort = new AbortController();
       if (this.abortReason !== undefined) this.abort.abort(this.abortReason);
@@ -229,7 +200,8 @@ class GrpcCall {
     return this.abort.signal;
   }
 
-  private get requestHeader(): Headers {
+  /** The request's headers, built on first read. */
+  get requestHeader(): Headers {
     this.headers ??= requestHeaders(this.request.rawHeaders);
     return this.headers;
   }
@@ -382,6 +354,76 @@ class GrpcCall {
     if (reason === undefined) return;
     this.abortReason ??= reason;
     if (this.abort !== undefined && !this.abort.signal.aborted) this.abort.abort(reason);
+  }
+}
+
+/** What a fast-path call builds only when asked. */
+interface LazyCallParts {
+  readonly signal: AbortSignal;
+  readonly requestHeader: Headers;
+}
+
+/**
+ * The request as interceptors see it. Headers and the abort signal are getters
+ * on the prototype, built on first read; an interceptor that passes on a spread
+ * copy loses them, so {@link FastHandlerContext} falls back to the call's own.
+ */
+class FastRequest {
+  readonly service: DescService;
+  readonly requestMethod = "POST";
+
+  constructor(
+    private readonly parts: LazyCallParts,
+    readonly stream: boolean,
+    readonly method: DescMethod,
+    readonly message: unknown,
+    readonly url: string,
+    readonly contextValues: ContextValues,
+  ) {
+    this.service = method.parent;
+  }
+
+  get signal(): AbortSignal {
+    return this.parts.signal;
+  }
+
+  get header(): Headers {
+    return this.parts.requestHeader;
+  }
+}
+
+/** The handler context of a fast-path call, with the same lazy parts as its request. */
+class FastHandlerContext implements HandlerContext {
+  readonly method: DescMethod;
+  readonly service: DescService;
+  readonly requestMethod: string;
+  readonly protocolName = "grpc";
+  readonly values: ContextValues;
+  readonly url: string;
+  readonly responseHeader = new Headers();
+  readonly responseTrailer = new Headers();
+
+  constructor(
+    private readonly parts: LazyCallParts,
+    private readonly request: UnaryRequest | StreamRequest,
+  ) {
+    this.method = request.method;
+    this.service = request.service;
+    this.requestMethod = request.requestMethod;
+    this.values = request.contextValues;
+    this.url = request.url;
+  }
+
+  get signal(): AbortSignal {
+    return (this.request.signal as AbortSignal | undefined) ?? this.parts.signal;
+  }
+
+  get requestHeader(): Headers {
+    return (this.request.header as Headers | undefined) ?? this.parts.requestHeader;
+  }
+
+  timeoutMs(): number | undefined {
+    return undefined;
   }
 }
 

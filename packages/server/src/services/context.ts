@@ -8,3 +8,13 @@ import { type RequestNamespace, resolveNamespace } from "../local/namespace.js";
 export const requestNamespaceKey = createContextKey<RequestNamespace>(resolveNamespace(undefined), {
   description: "containerd namespace of the request",
 });
+
+/**
+ * Whether the call's messages travel as protobuf binary, known from its content
+ * type when the server reads the request (see `server/request-context.ts`).
+ * Undefined where no server set it (in-process transports): then the request
+ * headers decide.
+ */
+export const binaryMessagesKey = createContextKey<boolean | undefined>(undefined, {
+  description: "the call's messages are protobuf binary",
+});

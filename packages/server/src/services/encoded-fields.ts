@@ -1,10 +1,16 @@
 import type { Message } from "@bufbuild/protobuf";
 import { WireType } from "@bufbuild/protobuf/wire";
 import type { HandlerContext } from "@connectrpc/connect";
+import { binaryMessagesKey } from "./context.js";
 
 /** Whether a call's messages travel as protobuf binary (gRPC, gRPC-Web, Connect binary) rather than JSON. */
 export function isBinaryCall(context: HandlerContext): boolean {
-  return !(context.requestHeader.get("content-type") ?? "").includes("json");
+  return context.values.get(binaryMessagesKey) ?? isBinaryContentType(context.requestHeader.get("content-type"));
+}
+
+/** Whether a request content type carries protobuf binary (every protocol's JSON variant names `json`). */
+export function isBinaryContentType(contentType: string | null | undefined): boolean {
+  return !(contentType ?? "").includes("json");
 }
 
 /**
