@@ -1,4 +1,5 @@
 import type { Random } from "./fuzz-random.js";
+import { varint } from "./protowire.js";
 
 /** One way of damaging an encoded message. */
 export type Mutation = "bit-flips" | "truncate" | "duplicate" | "wire-type" | "huge-length" | "insert" | "deep-nesting";
@@ -73,17 +74,6 @@ function nestedMessage(depth: number): Buffer {
     lengths.push(1 + varint(inner).length + inner);
   }
   const parts: Buffer[] = [];
-  for (let i = depth - 1; i >= 0; i--) parts.push(Buffer.from([0x0a]), varint(lengths[i] ?? 0));
+  for (let i = depth - 1; i >= 0; i--) parts.push(Buffer.from([0x0a]), Buffer.from(varint(lengths[i] ?? 0)));
   return Buffer.concat(parts);
-}
-
-function varint(value: number): Buffer {
-  const bytes: number[] = [];
-  let rest = value;
-  while (rest > 0x7f) {
-    bytes.push((rest & 0x7f) | 0x80);
-    rest = Math.floor(rest / 128);
-  }
-  bytes.push(rest);
-  return Buffer.from(bytes);
 }

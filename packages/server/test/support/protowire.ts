@@ -3,7 +3,8 @@
  * messages from field numbers alone, independent of gen/.
  */
 
-function varint(value: number): number[] {
+/** `value` as a protobuf varint. */
+export function varint(value: number): number[] {
   const bytes: number[] = [];
   let rest = value;
   while (rest > 0x7f) {
