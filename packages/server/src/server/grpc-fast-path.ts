@@ -167,7 +167,7 @@ class GrpcCall {
     if (this.route.kind === "unary") {
       const request = new FastRequest(this, false, this.route.method, message, url, contextValues);
       const result = await chain(request as UnaryRequest);
-      this.answerUnary(this.serialize(result.message as MessageShape<DescMessage>), result.header, result.trailer);
+      this.answerUnary(this.serialize(result.message as MessageShape<DescMessage>), result as UnaryResponse);
     } else {
       const request = new FastRequest(this, true, this.route.method, single(message), url, contextValues);
       await this.answerStream((await chain(request as StreamRequest)) as StreamResponse);
@@ -178,17 +178,16 @@ class GrpcCall {
   private async invoke(request: UnaryRequest | StreamRequest): Promise<UnaryResponse | StreamResponse> {
     const route = this.route;
     const context = new FastHandlerContext(this, request);
-    const common = { service: route.method.parent, header: context.responseHeader, trailer: context.responseTrailer };
     const output = route.method.output;
     if (route.kind === "unary") {
       const result = await route.impl(request.message as MessageShape<DescMessage>, context);
-      return { ...common, stream: false, method: route.method, message: normalize(output, result) };
+      return new FastResponse(context, false, route.method, normalize(output, result)) as UnaryResponse;
     }
     let input: MessageShape<DescMessage> | undefined;
     for await (const message of request.message as AsyncIterable<MessageShape<DescMessage>>) input = message;
     if (input === undefined) throw new ConnectError("protocol error: missing input message", Code.Unimplemented);
     const results = route.impl(input, context);
-    return { ...common, stream: true, method: route.method, message: normalizeAll(output, results) };
+    return new FastResponse(context, true, route.method, normalizeAll(output, results)) as StreamResponse;
   }
 
   /** The call's abort signal, created on first read: most calls never read it. */
@@ -253,11 +252,11 @@ class GrpcCall {
     return [envelope];
   }
 
-  private answerUnary(envelope: readonly Buffer[], header: Headers, trailer: Headers): void {
+  private answerUnary(envelope: readonly Buffer[], result: UnaryResponse): void {
     if (this.answered || this.response.stream.destroyed) return;
     this.settle();
-    this.response.writeHead(200, responseHeaders(header));
-    this.response.addTrailers({ ...headerRecord(trailer), "grpc-status": "0" });
+    this.response.writeHead(200, responseHeaders(headersOf(result, "header")));
+    this.response.addTrailers({ ...headerRecord(headersOf(result, "trailer")), "grpc-status": "0" });
     for (let i = 0; i < envelope.length - 1; i++) this.response.write(envelope[i]);
     this.response.end(envelope[envelope.length - 1]);
   }
@@ -273,7 +272,7 @@ class GrpcCall {
       for (;;) {
         const next = await messages.next();
         if (next.done === true || this.answered) break;
-        for (const part of this.serialize(next.value as MessageShape<DescMessage>)) this.queue(part, result.header);
+        for (const part of this.serialize(next.value as MessageShape<DescMessage>)) this.queue(part, result);
         if (this.response.stream.writableNeedDrain) await this.drained();
       }
     } catch (error) {
@@ -283,31 +282,31 @@ class GrpcCall {
       if (this.answered) await messages.return?.();
     }
     if (this.answered || this.response.stream.destroyed) return;
-    this.flush(result.header);
+    this.flush(result);
     this.settle();
-    if (!this.response.headersSent) this.response.writeHead(200, responseHeaders(result.header));
-    this.response.addTrailers({ ...headerRecord(result.trailer), "grpc-status": "0" });
+    if (!this.response.headersSent) this.response.writeHead(200, responseHeaders(headersOf(result, "header")));
+    this.response.addTrailers({ ...headerRecord(headersOf(result, "trailer")), "grpc-status": "0" });
     this.response.end();
   }
 
-  private queue(envelope: Buffer, header: Headers): void {
+  private queue(envelope: Buffer, result: StreamResponse): void {
     this.pending.push(envelope);
     this.pendingBytes += envelope.length;
     if (this.pendingBytes >= WRITE_BATCH_BYTES) {
-      this.flush(header);
+      this.flush(result);
     } else if (!this.flushScheduled) {
       // Messages produced in one turn of the event loop leave in one write.
       this.flushScheduled = true;
       setImmediate(() => {
         this.flushScheduled = false;
-        if (!this.answered) this.flush(header);
+        if (!this.answered) this.flush(result);
       });
     }
   }
 
-  private flush(header: Headers): void {
+  private flush(result: StreamResponse): void {
     if (this.pending.length === 0 || this.response.stream.destroyed) return;
-    if (!this.response.headersSent) this.response.writeHead(200, responseHeaders(header));
+    if (!this.response.headersSent) this.response.writeHead(200, responseHeaders(headersOf(result, "header")));
     const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
     this.pending.length = 0;
     this.pendingBytes = 0;
@@ -400,8 +399,8 @@ class FastHandlerContext implements HandlerContext {
   readonly protocolName = "grpc";
   readonly values: ContextValues;
   readonly url: string;
-  readonly responseHeader = new Headers();
-  readonly responseTrailer = new Headers();
+  private header: Headers | undefined;
+  private trailer: Headers | undefined;
 
   constructor(
     private readonly parts: LazyCallParts,
@@ -422,9 +421,56 @@ class FastHandlerContext implements HandlerContext {
     return (this.request.header as Headers | undefined) ?? this.parts.requestHeader;
   }
 
+  get responseHeader(): Headers {
+    this.header ??= new Headers();
+    return this.header;
+  }
+
+  get responseTrailer(): Headers {
+    this.trailer ??= new Headers();
+    return this.trailer;
+  }
+
+  /** The response headers or trailers set so far, without creating them. */
+  setSoFar(which: "header" | "trailer"): Headers | undefined {
+    return which === "header" ? this.header : this.trailer;
+  }
+
   timeoutMs(): number | undefined {
     return undefined;
   }
+}
+
+/** The response the implementation gave, headers and trailers kept in its context until read. */
+class FastResponse {
+  readonly service: DescService;
+
+  constructor(
+    readonly context: FastHandlerContext,
+    readonly stream: boolean,
+    readonly method: DescMethod,
+    readonly message: unknown,
+  ) {
+    this.service = method.parent;
+  }
+
+  get header(): Headers {
+    return this.context.responseHeader;
+  }
+
+  get trailer(): Headers {
+    return this.context.responseTrailer;
+  }
+}
+
+/**
+ * A response's headers or trailers; none when a fast-path response never had any
+ * set. Interceptors that wrap a stream pass on a spread copy, which keeps the
+ * context (an own property) but not the getters.
+ */
+function headersOf(response: UnaryResponse | StreamResponse, which: "header" | "trailer"): Headers | undefined {
+  const context = (response as Partial<FastResponse>).context;
+  return context instanceof FastHandlerContext ? context.setSoFar(which) : response[which];
 }
 
 async function* single<T>(message: T): AsyncIterable<T> {
@@ -489,13 +535,13 @@ function requestHeaders(rawHeaders: readonly string[]): Headers {
   return headers;
 }
 
-function responseHeaders(header: Headers): Record<string, string> {
+function responseHeaders(header: Headers | undefined): Record<string, string> {
   return { ...headerRecord(header), "content-type": RESPONSE_CONTENT_TYPE };
 }
 
-function headerRecord(headers: Headers): Record<string, string> {
+function headerRecord(headers: Headers | undefined): Record<string, string> {
   const record: Record<string, string> = {};
-  headers.forEach((value, key) => {
+  headers?.forEach((value, key) => {
     record[key] = value;
   });
   return record;

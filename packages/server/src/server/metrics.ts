@@ -20,10 +20,17 @@ export interface BerthdMetrics {
 /** Counting a large store costs a scan, so scrapes within this window reuse the last count. */
 export const STORE_SIZES_MAX_AGE_MS = 10_000;
 
-/** The metrics of one method. */
+/** Calls of one method so far. */
 interface MethodMetrics {
-  readonly started: Counter.Internal;
-  finished(code: string): { readonly handled: Counter.Internal; readonly seconds: Histogram.Internal<string> };
+  readonly labels: Record<"grpc_type" | "grpc_service" | "grpc_method", string>;
+  started: number;
+  readonly byCode: Map<string, CodeOutcome>;
+}
+
+/** Calls of one method that ended with one code. */
+interface CodeOutcome {
+  handled: number;
+  readonly seconds: Histogram.Internal<string>;
 }
 
 const GRPC_TYPES: Record<DescMethod["methodKind"], string> = {
@@ -44,17 +51,30 @@ export function createMetrics(sources: MetricsSources): BerthdMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const callLabels = ["grpc_type", "grpc_service", "grpc_method"] as const;
-  const started = new Counter({
+  // Counts are kept in plain numbers per method and code and handed to the counters when
+  // scraped: prom-client's per-call label handling would cost more than a fast call.
+  const perMethod = new Map<DescMethod, MethodMetrics>();
+  new Counter({
     name: "grpc_server_started_total",
     help: "RPCs started on the server.",
     labelNames: callLabels,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const metrics of perMethod.values()) this.inc(metrics.labels, metrics.started);
+    },
   });
-  const handled = new Counter({
+  new Counter({
     name: "grpc_server_handled_total",
     help: "RPCs completed on the server, by status code.",
     labelNames: [...callLabels, "grpc_code"],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const metrics of perMethod.values()) {
+        for (const [code, outcome] of metrics.byCode) this.inc({ ...metrics.labels, grpc_code: code }, outcome.handled);
+      }
+    },
   });
   const seconds = new Histogram({
     name: "grpc_server_handling_seconds",
@@ -73,45 +93,39 @@ export function createMetrics(sources: MetricsSources): BerthdMetrics {
     },
   });
 
-  // Label children are looked up once per method and code: hashing labels on every call costs more than the call.
-  const perMethod = new Map<DescMethod, MethodMetrics>();
   const metricsOf = (method: DescMethod): MethodMetrics => {
     let found = perMethod.get(method);
     if (found === undefined) {
-      const labels = {
-        grpc_type: GRPC_TYPES[method.methodKind],
-        grpc_service: method.parent.typeName,
-        grpc_method: method.name,
-      };
-      const byCode = new Map<
-        string,
-        { readonly handled: Counter.Internal; readonly seconds: Histogram.Internal<string> }
-      >();
       found = {
-        started: started.labels(labels),
-        finished(code) {
-          let children = byCode.get(code);
-          if (children === undefined) {
-            const withCode = { ...labels, grpc_code: code };
-            children = { handled: handled.labels(withCode), seconds: seconds.labels(withCode) };
-            byCode.set(code, children);
-          }
-          return children;
+        labels: {
+          grpc_type: GRPC_TYPES[method.methodKind],
+          grpc_service: method.parent.typeName,
+          grpc_method: method.name,
         },
+        started: 0,
+        byCode: new Map(),
       };
       perMethod.set(method, found);
     }
     return found;
   };
+  const outcomeOf = (metrics: MethodMetrics, code: string): CodeOutcome => {
+    let outcome = metrics.byCode.get(code);
+    if (outcome === undefined) {
+      outcome = { handled: 0, seconds: seconds.labels({ ...metrics.labels, grpc_code: code }) };
+      metrics.byCode.set(code, outcome);
+    }
+    return outcome;
+  };
 
   const interceptor: Interceptor = (next) => async (request) => {
     const metrics = metricsOf(request.method);
-    metrics.started.inc();
+    metrics.started += 1;
     const begin = process.hrtime.bigint();
     const done = (error?: unknown) => {
-      const { handled, seconds } = metrics.finished(codeName(error));
-      handled.inc();
-      seconds.observe(Number(process.hrtime.bigint() - begin) / 1e9);
+      const outcome = outcomeOf(metrics, codeName(error));
+      outcome.handled += 1;
+      outcome.seconds.observe(Number(process.hrtime.bigint() - begin) / 1e9);
     };
     try {
       const response = await next(request);
