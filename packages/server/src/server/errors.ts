@@ -25,14 +25,21 @@ export function toConnectError(error: unknown): ConnectError {
 }
 
 /** Maps every error of a call, including those raised while a response stream is read. */
-export const errorInterceptor: Interceptor = (next) => async (request) => {
+export const errorInterceptor: Interceptor = (next) => (request) => {
+  let pending: ReturnType<typeof next>;
   try {
-    const response = await next(request);
-    if (!response.stream) return response;
-    return { ...response, message: mapStreamErrors(response.message, request.signal) };
+    pending = next(request);
   } catch (error) {
-    throw toConnectError(error);
+    return Promise.reject(toConnectError(error));
   }
+  // One promise reaction rather than an async function's extra promises: this runs on every call.
+  return pending.then(
+    (response) =>
+      response.stream ? { ...response, message: mapStreamErrors(response.message, request.signal) } : response,
+    (error: unknown) => {
+      throw toConnectError(error);
+    },
+  );
 };
 
 /**

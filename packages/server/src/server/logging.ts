@@ -8,8 +8,12 @@ import { NAMESPACE_HEADER } from "../local/namespace.js";
  * outside the error mapper). Streams are logged when they end.
  */
 export function createLoggingInterceptor(logger: Logger): Interceptor {
-  return (next) => async (request) => {
-    if (!logger.isLevelEnabled("debug")) return next(request);
+  // Without debug logging the interceptor steps aside, adding nothing to the call.
+  return (next) => (logger.isLevelEnabled("debug") ? logged(logger, next) : next);
+}
+
+function logged(logger: Logger, next: Parameters<Interceptor>[0]): ReturnType<Interceptor> {
+  return async (request) => {
     const started = process.hrtime.bigint();
     const log = (error?: unknown) => {
       const code = error === undefined ? "ok" : Code[ConnectError.from(error).code];

@@ -118,7 +118,7 @@ export function createMetrics(sources: MetricsSources): BerthdMetrics {
     return outcome;
   };
 
-  const interceptor: Interceptor = (next) => async (request) => {
+  const interceptor: Interceptor = (next) => (request) => {
     const metrics = metricsOf(request.method);
     metrics.started += 1;
     const begin = process.hrtime.bigint();
@@ -127,17 +127,25 @@ export function createMetrics(sources: MetricsSources): BerthdMetrics {
       outcome.handled += 1;
       outcome.seconds.observe(Number(process.hrtime.bigint() - begin) / 1e9);
     };
+    let pending: ReturnType<typeof next>;
     try {
-      const response = await next(request);
-      if (!response.stream) {
-        done();
-        return response;
-      }
-      return { ...response, message: observeEnd(response.message, done) };
+      pending = next(request);
     } catch (error) {
       done(error);
       throw error;
     }
+    // One promise reaction rather than an async function's extra promises: this runs on every call.
+    return pending.then(
+      (response) => {
+        if (response.stream) return { ...response, message: observeEnd(response.message, done) };
+        done();
+        return response;
+      },
+      (error: unknown) => {
+        done(error);
+        throw error;
+      },
+    );
   };
   return { registry, interceptor };
 }
