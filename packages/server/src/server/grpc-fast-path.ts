@@ -95,6 +95,8 @@ class GrpcCall {
   private received = 0;
   /** Set once the trailer is written (or the client is gone): nothing more goes out. */
   private answered = false;
+  /** Set once the call runs: when its envelope is complete, or at the end of the request. */
+  private dispatched = false;
   /** Created when the call's signal is first read: most calls never read it. */
   private abort: AbortController | undefined;
   private abortReason: ConnectError | undefined;
@@ -119,9 +121,19 @@ class GrpcCall {
       if (!this.answered) this.settle(new ConnectError("operation canceled", Code.Canceled));
     });
     this.request.on("data", (chunk: Buffer) => this.onData(chunk));
-    this.request.once("end", () => {
-      if (!this.answered) this.run().catch((error: unknown) => this.fail(error));
-    });
+    this.request.once("end", () => this.dispatch());
+  }
+
+  /**
+   * Runs the call once, when its one envelope is complete or the client ends the
+   * request, whichever comes first. Clients send END_STREAM in a frame of its own
+   * after the message (connect-node and grpc-go do), so waiting for it would cost
+   * every call another read; grpc-go, and so containerd, does not wait either.
+   */
+  private dispatch(): void {
+    if (this.dispatched || this.answered) return;
+    this.dispatched = true;
+    this.run().catch((error: unknown) => this.fail(error));
   }
 
   /** Arms the `grpc-timeout` deadline; false when the call has already been answered. */
@@ -140,7 +152,9 @@ class GrpcCall {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.answered) return;
+    // Input after the one message is ignored, as grpc-go ignores it; in the same
+    // frame as the message it is caught by `parse`.
+    if (this.answered || this.dispatched) return;
     if (this.received === 0 && chunk.length >= ENVELOPE_HEADER_BYTES) {
       const declared = chunk.readUInt32BE(1);
       if (declared > this.options.readMaxBytes) {
@@ -154,10 +168,20 @@ class GrpcCall {
       return;
     }
     this.chunks.push(chunk);
+    if (this.envelopeComplete()) this.dispatch();
+  }
+
+  /** Whether the buffered bytes hold a whole envelope (the header and as many bytes as it declares). */
+  private envelopeComplete(): boolean {
+    if (this.received < ENVELOPE_HEADER_BYTES) return false;
+    const first = this.chunks[0] as Buffer;
+    const header = first.length >= ENVELOPE_HEADER_BYTES ? first : Buffer.concat(this.chunks, this.received);
+    return this.received >= ENVELOPE_HEADER_BYTES + header.readUInt32BE(1);
   }
 
   private async run(): Promise<void> {
-    const message = this.parse(Buffer.concat(this.chunks, this.received));
+    const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.received);
+    const message = this.parse(body);
     const chain = this.options.interceptors.reduceRight<AnyCall>(
       (next, interceptor) => interceptor(next) as AnyCall,
       (request) => this.invoke(request),

@@ -1,3 +1,6 @@
+import http2 from "node:http2";
+import net from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
 import { frame, rawGrpcCall, rawGrpcExchange } from "../support/grpc-raw.js";
@@ -88,6 +91,51 @@ describe("gRPC fast path", () => {
     expect(rejected.status).toBe("8");
     const after = await rawGrpcCall(berthd.socket, GET, lenField(1, "x"), NAMESPACE);
     expect(after.status).toBe("5");
+  });
+
+  it("answers once the message is complete, before the client ends the request, and ignores input after it", async () => {
+    const create = "/containerd.services.containers.v1.Containers/Create";
+    const container = Buffer.concat([
+      lenField(1, "early"),
+      lenField(4, lenField(1, "io.containerd.runc.v2")),
+      lenField(
+        5,
+        Buffer.concat([lenField(1, "types.containerd.io/opencontainers/runtime-spec/1/Spec"), lenField(2, "{}")]),
+      ),
+    ]);
+    expect(await rawGrpcCall(berthd.socket, create, lenField(1, container), NAMESPACE)).toMatchObject({ status: "0" });
+
+    const session = http2.connect("http://localhost", { createConnection: () => net.connect(berthd.socket) });
+    try {
+      const stream = session.request({
+        ":method": "POST",
+        ":path": GET,
+        "content-type": "application/grpc",
+        te: "trailers",
+        ...NAMESPACE,
+      });
+      const body: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => body.push(chunk));
+      const trailers = new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+        stream.once("trailers", resolve);
+        stream.once("error", reject);
+      });
+      // The envelope arrives in two frames, the header cut short, and the request stays open.
+      const request = frame(lenField(1, "early"));
+      stream.write(request.subarray(0, 3));
+      await sleep(20);
+      stream.write(request.subarray(3));
+      expect((await trailers)["grpc-status"]).toBe("0");
+      expect(Buffer.concat(body).includes("early")).toBe(true);
+
+      // A second message after the answer changes nothing: the call is over.
+      const closed = new Promise<void>((resolve) => stream.once("close", resolve));
+      stream.end(frame(lenField(1, "other")));
+      await closed;
+      expect(stream.rstCode).toBe(http2.constants.NGHTTP2_NO_ERROR);
+    } finally {
+      session.close();
+    }
   });
 
   it("streams a listing byte for byte as the Connect adapter does", async () => {
