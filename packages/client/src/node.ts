@@ -2,9 +2,10 @@
  * Transports for Node: HTTP/2 to berthd (or containerd) over a unix socket or
  * TCP, speaking gRPC by default or the Connect protocol.
  */
+import type http2 from "node:http2";
 import net from "node:net";
 import type { Interceptor, Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 
 export { defaultSocketPath } from "./defaults.js";
 
@@ -40,6 +41,32 @@ export interface NodeTransportOptions {
 
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * HTTP/2 receive windows of a session: per stream, and for the whole connection.
+ * Node 20 keeps HTTP/2's 64 KiB defaults, so a 2 MB listing waits for some thirty
+ * WINDOW_UPDATE round trips and a few concurrent listings share 64 KiB in flight;
+ * grpc-go grows its windows to 16 MiB by estimating the bandwidth-delay product,
+ * and newer Node versions open connections with a 32 MiB window.
+ */
+const STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
+const CONNECTION_WINDOW_BYTES = 32 * 1024 * 1024;
+
+/** connect-node's session manager, widening each new session's connection window before its first stream. */
+class WideWindowSessionManager extends Http2SessionManager {
+  private readonly widened = new WeakSet<http2.Http2Session>();
+
+  override async request(...args: Parameters<Http2SessionManager["request"]>): Promise<http2.ClientHttp2Stream> {
+    const stream = await super.request(...args);
+    const session = stream.session;
+    if (session !== undefined && !this.widened.has(session)) {
+      this.widened.add(session);
+      // Only settable once connected (Node 20 has no option for it); the update leaves before any response data.
+      session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+    }
+    return stream;
+  }
+}
+
 /** Where an address points: a socket file or an HTTP base URL. */
 export function parseAddress(address: string): { socketPath: string } | { baseUrl: string } {
   if (address.startsWith("unix://")) return { socketPath: address.slice("unix://".length) };
@@ -56,16 +83,17 @@ export function parseAddress(address: string): { socketPath: string } | { baseUr
 export function createNodeTransport(options: NodeTransportOptions): Transport {
   const target = parseAddress(options.address);
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const baseUrl = "socketPath" in target ? "http://localhost" : target.baseUrl;
+  const sessionOptions: http2.SecureClientSessionOptions = {
+    settings: { initialWindowSize: STREAM_WINDOW_BYTES },
+    ...("socketPath" in target ? { createConnection: () => net.connect(target.socketPath) } : options.tls),
+  };
   const common = {
     httpVersion: "2" as const,
+    baseUrl,
     readMaxBytes: maxBytes,
     writeMaxBytes: maxBytes,
-    ...("socketPath" in target
-      ? {
-          baseUrl: "http://localhost",
-          nodeOptions: { createConnection: () => net.connect(target.socketPath) },
-        }
-      : { baseUrl: target.baseUrl, ...(options.tls === undefined ? {} : { nodeOptions: { ...options.tls } }) }),
+    sessionManager: new WideWindowSessionManager(baseUrl, undefined, sessionOptions),
     ...(options.token === undefined ? {} : { interceptors: [bearerToken(options.token)] }),
   };
   return options.protocol === "connect"
