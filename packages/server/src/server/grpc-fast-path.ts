@@ -22,6 +22,7 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
+import { encodingOf } from "../services/encoded-fields.js";
 import type { RequestHandler } from "./listeners.js";
 
 /** Options of {@link withGrpcFastPath}. */
@@ -46,6 +47,7 @@ const TIMEOUT_UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 10
 const RESPONSE_CONTENT_TYPE = "application/grpc+proto";
 /** Stream messages are gathered into writes of about this size (or whatever one turn of the event loop produced). */
 const WRITE_BATCH_BYTES = 64 * 1024;
+const EMPTY = new Uint8Array(0);
 
 /**
  * Serves plain gRPC calls with one request message (unary and server-streaming)
@@ -253,27 +255,36 @@ class GrpcCall {
     }
   }
 
-  /** The message in its envelope: one buffer, or the 5-byte header and the message when copying it would cost. */
+  /**
+   * The message in its envelope: one buffer, or the envelope header and the
+   * message's data when copying the data would cost. Messages of stored bytes
+   * ({@link encodingOf}) are not encoded again.
+   */
   private serialize(message: MessageShape<DescMessage>): Buffer[] {
-    let bytes: Uint8Array;
-    try {
-      bytes = toBinary(this.route.method.output, message);
-    } catch (error) {
-      throw new ConnectError(`serialize binary: ${messageOf(error)}`, Code.Internal);
-    }
-    if (bytes.length > this.options.writeMaxBytes) {
+    const [head, data] = encodingOf(message) ?? [EMPTY, this.encode(message)];
+    const length = head.length + data.length;
+    if (length > this.options.writeMaxBytes) {
       throw new ConnectError(
-        `message size ${bytes.length} is larger than configured writeMaxBytes ${this.options.writeMaxBytes}`,
+        `message size ${length} is larger than configured writeMaxBytes ${this.options.writeMaxBytes}`,
         Code.ResourceExhausted,
       );
     }
-    const large = bytes.length >= WRITE_BATCH_BYTES;
-    const envelope = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES + (large ? 0 : bytes.length));
+    const large = data.length >= WRITE_BATCH_BYTES;
+    const envelope = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES + head.length + (large ? 0 : data.length));
     envelope[0] = 0;
-    envelope.writeUInt32BE(bytes.length, 1);
-    if (large) return [envelope, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)];
-    envelope.set(bytes, ENVELOPE_HEADER_BYTES);
+    envelope.writeUInt32BE(length, 1);
+    envelope.set(head, ENVELOPE_HEADER_BYTES);
+    if (large) return [envelope, Buffer.from(data.buffer, data.byteOffset, data.length)];
+    envelope.set(data, ENVELOPE_HEADER_BYTES + head.length);
     return [envelope];
+  }
+
+  private encode(message: MessageShape<DescMessage>): Uint8Array {
+    try {
+      return toBinary(this.route.method.output, message);
+    } catch (error) {
+      throw new ConnectError(`serialize binary: ${messageOf(error)}`, Code.Internal);
+    }
   }
 
   private answerUnary(envelope: readonly Buffer[], result: UnaryResponse): void {

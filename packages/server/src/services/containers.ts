@@ -9,7 +9,7 @@ import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ContainersLocal } from "../local/containers.js";
 import { requestNamespaceKey } from "./context.js";
-import { isBinaryCall, withEncodedField } from "./encoded-fields.js";
+import { encodedMessage, isBinaryCall } from "./encoded-fields.js";
 
 // Field numbers of the `container(s)` field in the read responses (spec §4.1).
 const CONTAINER_FIELD = 1;
@@ -24,7 +24,7 @@ export function createContainersService(local: ContainersLocal): ServiceImpl<typ
     async get(request, context) {
       const stored = await local.get(context.values.get(requestNamespaceKey), request.id);
       return isBinaryCall(context)
-        ? withEncodedField(create(GetContainerResponseSchema), CONTAINER_FIELD, [stored.bytes])
+        ? encodedMessage(GetContainerResponseSchema, CONTAINER_FIELD, [stored.bytes])
         : { container: stored.container };
     },
 
@@ -35,8 +35,8 @@ export function createContainersService(local: ContainersLocal): ServiceImpl<typ
       const stored = [];
       for await (const container of matches) stored.push(container);
       return isBinaryCall(context)
-        ? withEncodedField(
-            create(ListContainersResponseSchema),
+        ? encodedMessage(
+            ListContainersResponseSchema,
             CONTAINER_FIELD,
             stored.map((s) => s.bytes),
           )
@@ -50,7 +50,7 @@ export function createContainersService(local: ContainersLocal): ServiceImpl<typ
       });
       for await (const stored of matches) {
         yield binary
-          ? withEncodedField(create(ListContainerMessageSchema), CONTAINER_FIELD, [stored.bytes])
+          ? encodedMessage(ListContainerMessageSchema, CONTAINER_FIELD, [stored.bytes])
           : { container: stored.container };
       }
     },

@@ -1,6 +1,7 @@
 import http2 from "node:http2";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
 import { frame, rawGrpcCall, rawGrpcExchange } from "../support/grpc-raw.js";
@@ -138,13 +139,15 @@ describe("gRPC fast path", () => {
     }
   });
 
-  it("streams a listing byte for byte as the Connect adapter does", async () => {
+  it("lists and streams a listing byte for byte as the Connect adapter does", async () => {
     const create = "/containerd.services.containers.v1.Containers/Create";
     const runtime = lenField(4, lenField(1, "io.containerd.runc.v2"));
     const spec = lenField(5, lenField(1, "types.containerd.io/opencontainers/runtime-spec/1/Spec"));
+    // A label large enough that the whole listing is over 64 KiB: the size at which answers leave uncopied.
+    const padding = lenField(2, Buffer.concat([lenField(1, "pad"), lenField(2, "x".repeat(250))]));
     const headers = { "containerd-namespace": "fast-stream" };
     for (let i = 0; i < 300; i++) {
-      const container = Buffer.concat([lenField(1, `c${String(i).padStart(3, "0")}`), runtime, spec]);
+      const container = Buffer.concat([lenField(1, `c${String(i).padStart(3, "0")}`), padding, runtime, spec]);
       const created = await rawGrpcCall(berthd.socket, create, lenField(1, container), headers);
       expect(created.status).toBe("0");
     }
@@ -157,6 +160,18 @@ describe("gRPC fast path", () => {
     expect(fast.status).toBe("0");
     expect(fast.messages).toHaveLength(300);
     expect(fast.messages).toEqual(adapter.messages);
+    const list = "/containerd.services.containers.v1.Containers/List";
+    const listed = await rawGrpcCall(berthd.socket, list, new Uint8Array(), headers);
+    const listedViaAdapter = await rawGrpcCall(berthd.socket, list, new Uint8Array(), {
+      ...headers,
+      "grpc-encoding": "gzip",
+    });
+    expect(listed.status).toBe("0");
+    expect(listed.messages[0]?.length).toBeGreaterThan(64 * 1024);
+    // The adapter answers a message this large gzipped, as the request's encoding allows.
+    expect(listedViaAdapter.messages.map((bytes) => gunzipSync(bytes))).toEqual(
+      listed.messages.map((bytes) => Buffer.from(bytes)),
+    );
     const filtered = await rawGrpcCall(berthd.socket, listStream, lenField(1, "id~=c00[0-4]"), headers);
     expect(filtered.messages).toHaveLength(5);
     const badFilter = await rawGrpcCall(berthd.socket, listStream, lenField(1, "id=="), headers);
