@@ -261,7 +261,7 @@ class GrpcCall {
    * ({@link encodingOf}) are not encoded again.
    */
   private serialize(message: MessageShape<DescMessage>): Buffer[] {
-    const [head, data] = encodingOf(message) ?? [EMPTY, this.encode(message)];
+    const [head, data] = encodingOf(this.route.method.output, message) ?? [EMPTY, this.encode(message)];
     const length = head.length + data.length;
     if (length > this.options.writeMaxBytes) {
       throw new ConnectError(

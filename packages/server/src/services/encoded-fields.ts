@@ -1,4 +1,4 @@
-import { create, type DescMessage, type Message, type MessageShape } from "@bufbuild/protobuf";
+import { create, type DescMessage, isFieldSet, type Message, type MessageShape } from "@bufbuild/protobuf";
 import { WireType } from "@bufbuild/protobuf/wire";
 import type { HandlerContext } from "@connectrpc/connect";
 import { binaryMessagesKey } from "./context.js";
@@ -12,9 +12,6 @@ export function isBinaryCall(context: HandlerContext): boolean {
 export function isBinaryContentType(contentType: string | null | undefined): boolean {
   return !(contentType ?? "").includes("json");
 }
-
-/** The encoding of each message built by {@link encodedMessage}: its field's tag, then the data after it. */
-const encodings = new WeakMap<Message, EncodedParts>();
 
 /** A message's wire encoding in two parts; the encoding is the one followed by the other. */
 export type EncodedParts = readonly [tag: Uint8Array, data: Uint8Array];
@@ -30,9 +27,8 @@ export type EncodedParts = readonly [tag: Uint8Array, data: Uint8Array];
  * field: its number and wire type write the first tag, its data holds the rest
  * (the first length and bytes, then every further tag, length and bytes). The
  * encoded message is the same as with one unknown field per element, for one
- * allocation instead of one per element. The parts are also remembered for
- * {@link encodingOf}, so a transport can send them without encoding the message
- * again; the message must not be changed afterwards.
+ * allocation instead of one per element, and {@link encodingOf} can hand the
+ * data to a transport without protobuf-es copying it again.
  */
 export function encodedMessage<Desc extends DescMessage>(
   schema: Desc,
@@ -56,15 +52,24 @@ export function encodedMessage<Desc extends DescMessage>(
     offset += bytes.length;
   }
   message.$unknown = [{ no: fieldNumber, wireType: WireType.LengthDelimited, data }];
-  const tagBytes = new Uint8Array(tagSize);
-  writeVarint(tagBytes, 0, tag);
-  encodings.set(message, [tagBytes, data]);
   return message;
 }
 
-/** The wire encoding of a message built by {@link encodedMessage}, or undefined for any other message. */
-export function encodingOf(message: Message): EncodedParts | undefined {
-  return encodings.get(message);
+/**
+ * The wire encoding of a message whose only content is one unknown field (what
+ * {@link encodedMessage} builds), or undefined for any other message. protobuf-es
+ * writes such a message as the field's tag followed by its data; here the data is
+ * not copied.
+ */
+export function encodingOf(schema: DescMessage, message: Message): EncodedParts | undefined {
+  const unknown = message.$unknown;
+  if (unknown?.length !== 1) return undefined;
+  for (const field of schema.fields) if (isFieldSet(message, field)) return undefined;
+  const [{ no, wireType, data }] = unknown as [(typeof unknown)[number]];
+  const tag = (no << 3) | wireType;
+  const tagBytes = new Uint8Array(varintSize(tag));
+  writeVarint(tagBytes, 0, tag);
+  return [tagBytes, data];
 }
 
 function varintSize(value: number): number {

@@ -29,14 +29,17 @@ describe("encodedMessage", () => {
       decoded.map((container) => toBinary(ContainerSchema, container)),
     );
     expect(Buffer.from(toBinary(ListContainersResponseSchema, message)).equals(expected)).toBe(true);
-    const parts = encodingOf(message);
+    const parts = encodingOf(ListContainersResponseSchema, message);
     expect(parts === undefined ? expected.length : Buffer.concat(parts).equals(expected)).toBe(count === 0 ? 0 : true);
     expect(fromBinary(ListContainersResponseSchema, expected).containers.map((c) => c.id)).toEqual(
       decoded.map((c) => c.id),
     );
   });
 
-  it("knows nothing of messages it did not build", () => {
-    expect(encodingOf(create(ListContainersResponseSchema))).toBeUndefined();
+  it("leaves any other message to protobuf-es", () => {
+    expect(encodingOf(ListContainersResponseSchema, create(ListContainersResponseSchema))).toBeUndefined();
+    const withKnownField = encodedMessage(ListContainersResponseSchema, 1, [new Uint8Array([10, 1, 97])]);
+    withKnownField.containers.push(create(ContainerSchema, { id: "b" }));
+    expect(encodingOf(ListContainersResponseSchema, withKnownField)).toBeUndefined();
   });
 });
