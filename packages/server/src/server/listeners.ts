@@ -34,15 +34,20 @@ const HTTP2_OPTIONS: http2.ServerOptions = {
   settings: { maxConcurrentStreams: 1000 },
 };
 
-/** Requests that arrived on a unix socket listener; weak, so nothing outlives its request. */
-const unixSocketRequests = new WeakSet<object>();
+/**
+ * HTTP/2 sessions (connections) accepted by a unix socket listener. Marked once
+ * per connection rather than per request: a weak collection entry per request
+ * costs every call, and the garbage collector more.
+ */
+const unixSocketSessions = new WeakSet<http2.Http2Session>();
 
 /**
  * Whether `request` arrived on a unix socket listener, whose file permissions
  * decide who may connect (as containerd's socket), rather than on TCP.
  */
 export function arrivedOnUnixSocket(request: object): boolean {
-  return unixSocketRequests.has(request);
+  const session = (request as Partial<http2.Http2ServerRequest>).stream?.session;
+  return session !== undefined && unixSocketSessions.has(session);
 }
 
 /** Options of {@link listenUnix}. */
@@ -63,10 +68,8 @@ export async function listenUnix(handler: RequestHandler, options: UnixListenOpt
   const { path } = options;
   await mkdir(dirname(path), { recursive: true, mode: 0o711 });
   await removeStaleSocket(path);
-  const server = http2.createServer(HTTP2_OPTIONS, (request, response) => {
-    unixSocketRequests.add(request);
-    handler(request, response);
-  });
+  const server = http2.createServer(HTTP2_OPTIONS, handler);
+  server.on("session", (session) => unixSocketSessions.add(session));
   const sessions = trackSessions(server);
   await listen(server, { path }, path);
   await chmod(path, 0o660);
