@@ -95,6 +95,8 @@ function isBinaryUncompressedGrpc(headers: Record<string, string | string[] | un
 class GrpcCall {
   private readonly chunks: Buffer[] = [];
   private received = 0;
+  /** The message length the envelope header declares, once its 5 bytes are in. */
+  private declared: number | undefined;
   /** Set once the trailer is written (or the client is gone): nothing more goes out. */
   private answered = false;
   /** Set once the call runs: when its envelope is complete, or at the end of the request. */
@@ -157,28 +159,23 @@ class GrpcCall {
     // Input after the one message is ignored, as grpc-go ignores it; in the same
     // frame as the message it is caught by `parse`.
     if (this.answered || this.dispatched) return;
-    if (this.received === 0 && chunk.length >= ENVELOPE_HEADER_BYTES) {
-      const declared = chunk.readUInt32BE(1);
-      if (declared > this.options.readMaxBytes) {
-        this.fail(tooLarge(declared, this.options.readMaxBytes));
+    this.received += chunk.length;
+    this.chunks.push(chunk);
+    if (this.declared === undefined && this.received >= ENVELOPE_HEADER_BYTES) {
+      // Read once, even when the header came in pieces.
+      const first = this.chunks[0] as Buffer;
+      const header = first.length >= ENVELOPE_HEADER_BYTES ? first : Buffer.concat(this.chunks, this.received);
+      this.declared = header.readUInt32BE(1);
+      if (this.declared > this.options.readMaxBytes) {
+        this.fail(tooLarge(this.declared, this.options.readMaxBytes));
         return;
       }
     }
-    this.received += chunk.length;
     if (this.received > this.options.readMaxBytes + ENVELOPE_HEADER_BYTES) {
       this.fail(tooLarge(this.received - ENVELOPE_HEADER_BYTES, this.options.readMaxBytes));
       return;
     }
-    this.chunks.push(chunk);
-    if (this.envelopeComplete()) this.dispatch();
-  }
-
-  /** Whether the buffered bytes hold a whole envelope (the header and as many bytes as it declares). */
-  private envelopeComplete(): boolean {
-    if (this.received < ENVELOPE_HEADER_BYTES) return false;
-    const first = this.chunks[0] as Buffer;
-    const header = first.length >= ENVELOPE_HEADER_BYTES ? first : Buffer.concat(this.chunks, this.received);
-    return this.received >= ENVELOPE_HEADER_BYTES + header.readUInt32BE(1);
+    if (this.declared !== undefined && this.received >= ENVELOPE_HEADER_BYTES + this.declared) this.dispatch();
   }
 
   private async run(): Promise<void> {

@@ -139,6 +139,38 @@ describe("gRPC fast path", () => {
     }
   });
 
+  it("reads an envelope header that arrives in pieces, and refuses an oversized one at once", async () => {
+    const oversized = envelope(0, 16 * 1024 * 1024 + 1);
+    const whole = await rawGrpcExchange(berthd.socket, GET, oversized, NAMESPACE);
+    const session = http2.connect("http://localhost", { createConnection: () => net.connect(berthd.socket) });
+    try {
+      const stream = session.request({
+        ":method": "POST",
+        ":path": GET,
+        "content-type": "application/grpc",
+        te: "trailers",
+        ...NAMESPACE,
+      });
+      stream.resume();
+      const trailers = new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+        stream.once("trailers", resolve);
+        stream.once("error", reject);
+      });
+      stream.write(oversized.subarray(0, 2));
+      await sleep(20);
+      stream.write(oversized.subarray(2));
+      // The request stays open: the answer comes from the header alone.
+      const answer = await trailers;
+      expect(answer["grpc-status"]).toBe("8");
+      expect({ status: answer["grpc-status"], message: decodeURIComponent(String(answer["grpc-message"])) }).toEqual({
+        status: whole.status,
+        message: whole.message,
+      });
+    } finally {
+      session.destroy();
+    }
+  });
+
   it("lists and streams a listing byte for byte as the Connect adapter does", async () => {
     const create = "/containerd.services.containers.v1.Containers/Create";
     const runtime = lenField(4, lenField(1, "io.containerd.runc.v2"));
