@@ -30,6 +30,31 @@ const envelope = (flags: number, declared: number, body: Uint8Array = new Uint8A
   return bytes;
 };
 
+/**
+ * Opens a Get whose request bytes arrive in two frames, cut at `cut`, 20 ms
+ * apart, and leaves the request open. The caller closes `session`.
+ */
+async function getInPieces(bytes: Buffer, cut: number) {
+  const session = http2.connect("http://localhost", { createConnection: () => net.connect(berthd.socket) });
+  const stream = session.request({
+    ":method": "POST",
+    ":path": GET,
+    "content-type": "application/grpc",
+    te: "trailers",
+    ...NAMESPACE,
+  });
+  const body: Buffer[] = [];
+  stream.on("data", (chunk: Buffer) => body.push(chunk));
+  const trailers = new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+    stream.once("trailers", resolve);
+    stream.once("error", reject);
+  });
+  stream.write(bytes.subarray(0, cut));
+  await sleep(20);
+  stream.write(bytes.subarray(cut));
+  return { session, stream, body, trailers };
+}
+
 const malformed: [string, Uint8Array, string][] = [
   ["no envelope at all", new Uint8Array(), "12"],
   ["a cut envelope header", new Uint8Array([0, 0, 0]), "3"],
@@ -106,26 +131,9 @@ describe("gRPC fast path", () => {
     ]);
     expect(await rawGrpcCall(berthd.socket, create, lenField(1, container), NAMESPACE)).toMatchObject({ status: "0" });
 
-    const session = http2.connect("http://localhost", { createConnection: () => net.connect(berthd.socket) });
+    // The envelope arrives in two frames, the header cut short, and the request stays open.
+    const { session, stream, body, trailers } = await getInPieces(frame(lenField(1, "early")), 3);
     try {
-      const stream = session.request({
-        ":method": "POST",
-        ":path": GET,
-        "content-type": "application/grpc",
-        te: "trailers",
-        ...NAMESPACE,
-      });
-      const body: Buffer[] = [];
-      stream.on("data", (chunk: Buffer) => body.push(chunk));
-      const trailers = new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
-        stream.once("trailers", resolve);
-        stream.once("error", reject);
-      });
-      // The envelope arrives in two frames, the header cut short, and the request stays open.
-      const request = frame(lenField(1, "early"));
-      stream.write(request.subarray(0, 3));
-      await sleep(20);
-      stream.write(request.subarray(3));
       expect((await trailers)["grpc-status"]).toBe("0");
       expect(Buffer.concat(body).includes("early")).toBe(true);
 
@@ -142,23 +150,8 @@ describe("gRPC fast path", () => {
   it("reads an envelope header that arrives in pieces, and refuses an oversized one at once", async () => {
     const oversized = envelope(0, 16 * 1024 * 1024 + 1);
     const whole = await rawGrpcExchange(berthd.socket, GET, oversized, NAMESPACE);
-    const session = http2.connect("http://localhost", { createConnection: () => net.connect(berthd.socket) });
+    const { session, trailers } = await getInPieces(oversized, 2);
     try {
-      const stream = session.request({
-        ":method": "POST",
-        ":path": GET,
-        "content-type": "application/grpc",
-        te: "trailers",
-        ...NAMESPACE,
-      });
-      stream.resume();
-      const trailers = new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
-        stream.once("trailers", resolve);
-        stream.once("error", reject);
-      });
-      stream.write(oversized.subarray(0, 2));
-      await sleep(20);
-      stream.write(oversized.subarray(2));
       // The request stays open: the answer comes from the header alone.
       const answer = await trailers;
       expect(answer["grpc-status"]).toBe("8");
