@@ -4,10 +4,9 @@
  * a freshly restarted process on the same database (no garbage left by the creates).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { createLiteListings } from "./lite-listings.js";
 import { cpuSeconds, rssBytes, sampleRss } from "./proc.js";
 import type { Target } from "./targets.js";
-import { containerId, measurePhase, monotonicUs, type PhaseResult } from "./workload.js";
+import { measurePhase, monotonicUs, type PhaseResult, phaseCall, streamCount } from "./workload.js";
 
 /** Namespace of the large listing. */
 export const BIG_NAMESPACE = "bench-big";
@@ -60,22 +59,21 @@ export async function runBigStream(
   const inPlace = await streamOnce(target, count);
   const restarted = await restart();
   // Warm the code paths with small calls before measuring, so that the baseline is a serving process.
-  const warm = restarted.client.withNamespace(BIG_NAMESPACE);
-  for (let i = 0; i < 50; i++) await warm.containers.get({ id: containerId(i) });
-  for await (const _ of restarted.client.withNamespace("bench-big-empty").containers.listStream({})) break;
+  const get = phaseCall("get", restarted, BIG_NAMESPACE, count);
+  for (let i = 0; i < 50; i++) await get(i);
+  await streamCount(restarted.wire, "bench-big-empty");
   await sleep(1000);
   const fresh = await streamOnce(restarted, count);
   return { result: { containers: count, create, inPlace, fresh }, target: restarted };
 }
 
 async function streamOnce(target: Target, expected: number): Promise<StreamMemory> {
-  const listings = createLiteListings(target.transport, BIG_NAMESPACE);
   const rssBefore = rssBytes(target.pid);
   const sampler = sampleRss(target.pid);
   const cpuBefore = cpuSeconds(target.pid);
   const started = performance.now();
   const monotonicStartUs = monotonicUs();
-  const received = await listings.listStream();
+  const received = await streamCount(target.wire, BIG_NAMESPACE);
   const monotonicEndUs = monotonicUs();
   const seconds = (performance.now() - started) / 1000;
   const cpu = cpuSeconds(target.pid) - cpuBefore;

@@ -47,8 +47,8 @@ no-op ceiling (grpc.health.v1.Health/Check on berthd), one HTTP/2 connection eac
 
   --count N            containers per concurrency level (default 5000)
   --concurrency LIST   comma-separated concurrency levels (default 1,16,64)
-  --listings N         listings per List phase and concurrency level (default 20; at
-                       most N in flight; sliced only while slices keep the concurrency)
+  --listings N         most listings in flight in a List phase (default 20); each of its
+                       slices holds max(4, min(concurrency, N)) listings
   --slices N           split every phase into N slices run alternately on berthd and
                        containerd; figures are medians over slices (default 5)
   --quiet-wait S       before each slice, wait up to 1.5 s for other processes on the
@@ -146,6 +146,15 @@ function parseOptions(argv: readonly string[]): BenchOptions {
 
 const started = performance.now();
 
+/**
+ * Listings in one slice of a List phase: enough to keep the concurrency (up to
+ * `inFlight`) busy, and at least 4, so that every phase has all its slices and
+ * its figures are medians, as for the other phases.
+ */
+export function listingsPerSlice(concurrency: number, inFlight: number): number {
+  return Math.max(4, Math.min(concurrency, inFlight));
+}
+
 /** Longest wait for a quiet machine before one slice. */
 const QUIET_WAIT_MS = 1500;
 
@@ -234,15 +243,16 @@ async function main(): Promise<void> {
           phase,
           concurrency,
           namespace,
-          requests: phase === "health" ? options.ceiling : listing ? options.listings : options.count,
+          requests:
+            phase === "health"
+              ? options.ceiling
+              : listing
+                ? options.slices * listingsPerSlice(concurrency, options.listings)
+                : options.count,
           present: phase === "create" ? 0 : options.count,
         };
         const measured = new Map<Target, SliceMeasurement[]>(targets.map((target) => [target, []]));
-        // Listings are few: slice them only as far as every slice still keeps `concurrency` in flight.
-        const slices = listing
-          ? Math.max(1, Math.min(options.slices, Math.floor(spec.requests / concurrency)))
-          : options.slices;
-        for (const [sliceIndex, [from, to]] of sliceRanges(spec.requests, slices).entries()) {
+        for (const [sliceIndex, [from, to]] of sliceRanges(spec.requests, options.slices).entries()) {
           if (quietBudgetMs > 0) {
             const waited = await waitForQuiet(
               targets.map((target) => target.pid),

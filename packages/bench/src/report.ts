@@ -229,13 +229,13 @@ export function renderMarkdown(report: BenchReport): string {
     `- berthd: \`${meta.berthdNodeArgs.length === 0 ? "" : `node ${meta.berthdNodeArgs.join(" ")} `}${meta.berthdMain}\` at revision ${meta.gitRevision ?? "unknown"}; containerd: ${meta.containerd}`,
   );
   lines.push(
-    `- workload: ${meta.count.toLocaleString("en-US")} containers per concurrency level (namespace \`bench-c<k>\`), concurrency ${meta.concurrency.join(", ")}; ${meta.listings} listings per List phase and level (so at most ${meta.listings} in flight); ceiling = ${meta.ceilingRequests.toLocaleString("en-US")} \`grpc.health.v1.Health/Check\` calls on berthd per level`,
+    `- workload: ${meta.count.toLocaleString("en-US")} containers per concurrency level (namespace \`bench-c<k>\`), concurrency ${meta.concurrency.join(", ")}; List phases keep at most ${meta.listings} listings in flight (each slice holds max(4, min(concurrency, ${meta.listings})) listings); ceiling = ${meta.ceilingRequests.toLocaleString("en-US")} \`grpc.health.v1.Health/Check\` calls on berthd per level`,
   );
   lines.push(
-    `- every phase runs as ${meta.slices} slices alternating between berthd and containerd (ABBA…; List phases in as many slices as still keep the concurrency, e.g. one at 16 and 64); req/s, p50 and p99 are medians over the slices, CPU and time are sums; before each slice the bench waited (${meta.quietWaitSeconds.toFixed(0)} s in all) for other processes on the machine to go quiet`,
+    `- every phase runs as ${meta.slices} slices alternating between berthd and containerd (ABBA…); req/s, p50 and p99 are medians over the slices, CPU and time are sums; before each slice the bench waited (${meta.quietWaitSeconds.toFixed(0)} s in all) for other processes on the machine to go quiet`,
   );
   lines.push(
-    "- one HTTP/2 connection (gRPC over a unix socket) per server, from a separate load-generator process; latency is send → last byte; for List phases one request is a whole listing, and the bench counts the containers without decoding them (decoding costs the client as much as the server spends)",
+    "- one HTTP/2 connection (gRPC over a unix socket) per server, from a separate load-generator process with a minimal gRPC client on `node:http2` (requests encoded with the generated messages, answers checked on the wire; about 0.05–0.1 ms of CPU per call, so the servers set the pace); latency is send → last byte; for List phases one request is a whole listing, and the bench counts its containers without decoding them",
     "- server CPU from /proc/<pid>/stat; peak RSS = largest VmRSS polled every 50 ms; client CPU = the bench process; other CPU = the rest of the machine during the phase (noise from other processes)",
     "",
   );
@@ -311,7 +311,7 @@ export function renderMarkdown(report: BenchReport): string {
     ]),
   );
   lines.push(
-    `Other CPU: CPU time the rest of the machine used during the phase; ⚠ marks more than ${NOISY_CORES} of a core on average (a shared machine; medians over slices damp it). "conc. 64 (≤20)": only 20 listings, so at most 20 in flight.`,
+    `Other CPU: CPU time the rest of the machine used during the phase; ⚠ marks more than ${NOISY_CORES} of a core on average (a shared machine; medians over slices damp it). "conc. 64 (≤20)": at most 20 listings in flight.`,
     "",
   );
   const failures = report.results.filter((r) => r.errors > 0);

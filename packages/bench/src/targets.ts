@@ -9,9 +9,7 @@ import net from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { type BerthClient, createBerthClient } from "@berth/client";
-import { createNodeTransport } from "@berth/client/node";
-import type { Transport } from "@connectrpc/connect";
+import { WireClient } from "./wire-client.js";
 
 /** Which server a target is. */
 export type TargetName = "berthd" | "containerd";
@@ -21,16 +19,19 @@ export interface Target {
   readonly name: TargetName;
   readonly pid: number;
   readonly socket: string;
-  /** The one transport (one HTTP/2 session) every call to this server goes through. */
-  readonly transport: Transport;
-  /** Client in the `default` namespace over {@link transport}; `withNamespace` shares it. */
-  readonly client: BerthClient;
+  /** The one connection (one HTTP/2 session) every call to this server goes through. */
+  readonly wire: WireClient;
   /** Stops the server: SIGTERM, then SIGKILL after 10 s. */
   stop(): Promise<void>;
 }
 
 /** Where the bench finds berthd, relative to its own dist/. */
 export const BERTHD_MAIN = fileURLToPath(new URL("../../server/dist/main.js", import.meta.url));
+
+/** The no-op every server answers: `grpc.health.v1.Health/Check`. */
+export const HEALTH_CHECK = "/grpc.health.v1.Health/Check";
+/** An empty request (`HealthCheckRequest` with no service). */
+const EMPTY_MESSAGE = new Uint8Array(0);
 
 /** How long a server may take to answer its first health check. */
 const START_TIMEOUT_MS = 30_000;
@@ -152,7 +153,7 @@ export function containerdVersion(binary: string): string | undefined {
 }
 
 /**
- * Waits until the socket accepts connections, then builds the one transport and
+ * Waits until the socket accepts connections, then opens the one connection and
  * retries a health check on it until the server answers.
  */
 async function ready(name: TargetName, child: ChildProcess, socket: string, output: () => string): Promise<Target> {
@@ -177,11 +178,10 @@ async function ready(name: TargetName, child: ChildProcess, socket: string, outp
     if (Date.now() > deadline) throw failed(`did not listen on ${socket}`);
     await sleep(50);
   }
-  const transport = createNodeTransport({ address: socket });
-  const client = createBerthClient(transport);
+  const wire = new WireClient(socket);
   for (;;) {
     try {
-      await client.health.check({ service: "" }, { timeoutMs: 2000 });
+      await wire.unary(HEALTH_CHECK, "", EMPTY_MESSAGE, 2000);
       break;
     } catch (error) {
       if (exitCode !== undefined) throw failed(`exited with ${exitCode} during start`);
@@ -193,9 +193,9 @@ async function ready(name: TargetName, child: ChildProcess, socket: string, outp
     name,
     pid,
     socket,
-    transport,
-    client,
+    wire,
     async stop() {
+      wire.close();
       if (exitCode !== undefined) return;
       child.kill("SIGTERM");
       const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);

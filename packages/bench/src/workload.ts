@@ -2,10 +2,19 @@
  * The workload: what each phase sends, and how a phase is measured (client
  * latencies and throughput, the server's CPU time and peak RSS).
  */
-import { createLiteListings } from "./lite-listings.js";
+import {
+  CreateContainerRequestSchema,
+  DeleteContainerRequestSchema,
+  GetContainerRequestSchema,
+  ListContainersRequestSchema,
+  ListContainersResponseSchema,
+  UpdateContainerRequestSchema,
+} from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Call, quantile, runLoad } from "./load.js";
 import { cpuSeconds, machineBusySeconds, rssBytes, sampleRss } from "./proc.js";
-import type { Target, TargetName } from "./targets.js";
+import { HEALTH_CHECK, type Target, type TargetName } from "./targets.js";
+import { countRepeatedField1, field1, type WireClient } from "./wire-client.js";
 
 /** The phases, in the order they run at each concurrency. `health` is the no-op ceiling. */
 export const PHASES = ["health", "create", "get", "list", "list-stream", "list-filtered", "update", "delete"] as const;
@@ -38,6 +47,7 @@ export const SPEC_TYPE_URL = "types.containerd.io/opencontainers/runtime-spec/1/
 export const GROUP_FILTER = "labels.group==g7";
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Id of the i-th container: fixed width, so id order is creation order. */
 export function containerId(index: number): string {
@@ -60,59 +70,99 @@ export function groupMatches(count: number): number {
   return Math.floor(count / 10) + (count % 10 > 7 ? 1 : 0);
 }
 
+const SERVICE = "/containerd.services.containers.v1.Containers";
+
 /**
  * The request of one phase against one namespace holding `present` bench
- * containers. Listings count containers without decoding them (see lite-listings.ts).
+ * containers, over the target's one connection. Requests are encoded with the
+ * generated messages; answers are checked on the wire without decoding whole
+ * containers (see wire-client.ts).
  */
 export function phaseCall(phase: PhaseName, target: Target, namespace: string, present: number): Call {
-  const client = target.client.withNamespace(namespace);
-  const { containers } = client;
-  const listings = createLiteListings(target.transport, namespace);
+  const { wire } = target;
+  const unary = (method: string, request: Uint8Array) => wire.unary(`${SERVICE}/${method}`, namespace, request);
   switch (phase) {
     case "health":
       return async () => {
-        await client.health.check({ service: "" });
+        await wire.unary(HEALTH_CHECK, namespace, new Uint8Array(0));
         return 1;
       };
     case "create":
       return async (index) => {
-        await containers.create({
-          container: {
-            id: containerId(index),
-            labels: { group: `g${index % 10}`, app: "bench", index: String(index) },
-            image: "docker.io/library/busybox:1.36",
-            runtime: { name: RUNTIME },
-            spec: { typeUrl: SPEC_TYPE_URL, value: encoder.encode(specJson(index)) },
-          },
-        });
+        await unary("Create", createRequest(index));
         return 1;
       };
     case "get":
       return async (index) => {
-        const { container } = await containers.get({ id: containerId(index % present) });
-        if (container?.id !== containerId(index % present)) throw new Error("Get returned another container");
+        const id = containerId(index % present);
+        const container = field1(
+          await unary("Get", toBinary(GetContainerRequestSchema, create(GetContainerRequestSchema, { id }))),
+        );
+        const returned = container === undefined ? undefined : field1(container);
+        if (returned === undefined || decoder.decode(returned) !== id)
+          throw new Error("Get returned another container");
         return 1;
       };
     case "list":
-      return async () => expectCount(present, await listings.list());
+      return async () => expectCount(present, countRepeatedField1(await unary("List", listRequest([]))));
     case "list-stream":
-      return async () => expectCount(present, await listings.listStream());
+      return async () => expectCount(present, await streamCount(wire, namespace));
     case "list-filtered":
-      return async () => expectCount(groupMatches(present), await listings.list([GROUP_FILTER]));
+      return async () =>
+        expectCount(groupMatches(present), countRepeatedField1(await unary("List", listRequest([GROUP_FILTER]))));
     case "update":
       return async (index) => {
-        await containers.update({
-          container: { id: containerId(index % present), labels: { stage: "updated" } },
-          updateMask: { paths: ["labels.stage"] },
-        });
+        await unary("Update", updateRequest(containerId(index % present)));
         return 1;
       };
     case "delete":
       return async (index) => {
-        await containers.delete({ id: containerId(index) });
+        await unary(
+          "Delete",
+          toBinary(DeleteContainerRequestSchema, create(DeleteContainerRequestSchema, { id: containerId(index) })),
+        );
         return 1;
       };
   }
+}
+
+/** The Create request of the i-th bench container. */
+function createRequest(index: number): Uint8Array {
+  return toBinary(
+    CreateContainerRequestSchema,
+    create(CreateContainerRequestSchema, {
+      container: {
+        id: containerId(index),
+        labels: { group: `g${index % 10}`, app: "bench", index: String(index) },
+        image: "docker.io/library/busybox:1.36",
+        runtime: { name: RUNTIME },
+        spec: { typeUrl: SPEC_TYPE_URL, value: encoder.encode(specJson(index)) },
+      },
+    }),
+  );
+}
+
+function updateRequest(id: string): Uint8Array {
+  return toBinary(
+    UpdateContainerRequestSchema,
+    create(UpdateContainerRequestSchema, {
+      container: { id, labels: { stage: "updated" } },
+      updateMask: { paths: ["labels.stage"] },
+    }),
+  );
+}
+
+function listRequest(filters: string[]): Uint8Array {
+  return toBinary(ListContainersRequestSchema, create(ListContainersRequestSchema, { filters }));
+}
+
+/** ListStream of the namespace: the number of containers received. */
+export async function streamCount(wire: WireClient, namespace: string): Promise<number> {
+  let received = 0;
+  await wire.stream(`${SERVICE}/ListStream`, namespace, listRequest([]), (message) => {
+    if (field1(message) !== undefined) received += 1;
+  });
+  return received;
 }
 
 function expectCount(expected: number, received: number): number {
@@ -340,8 +390,9 @@ export async function warmUp(target: Target, count: number): Promise<void> {
   await run("list", 5, 2);
   await run("list-stream", 5, 2);
   await run("list-filtered", 5, 2);
-  // The listings above count undecoded containers: check once that the full client decodes what they count.
-  const { containers } = await target.client.withNamespace(namespace).containers.list({ filters: [GROUP_FILTER] });
+  // The listings above count undecoded containers: check once that they decode to what they count.
+  const listing = await target.wire.unary(`${SERVICE}/List`, namespace, listRequest([GROUP_FILTER]));
+  const { containers } = fromBinary(ListContainersResponseSchema, listing);
   if (
     containers.length !== groupMatches(count) ||
     containers.some((c) => c.labels.group !== "g7" || c.spec === undefined)

@@ -24,6 +24,7 @@ import {
 } from "@connectrpc/connect";
 import { encodingOf } from "../services/encoded-fields.js";
 import type { RequestHandler } from "./listeners.js";
+import { TurnPacer } from "./turn-pacer.js";
 
 /** Options of {@link withGrpcFastPath}. */
 export interface GrpcFastPathOptions {
@@ -48,6 +49,8 @@ const RESPONSE_CONTENT_TYPE = "application/grpc+proto";
 /** Stream messages are gathered into writes of about this size (or whatever one turn of the event loop produced). */
 const WRITE_BATCH_BYTES = 64 * 1024;
 const EMPTY = new Uint8Array(0);
+/** Calls started per event-loop turn (see {@link TurnPacer}); 4 served Get at 16 and 64 fastest side by side. */
+const CALLS_PER_TURN = 4;
 
 /**
  * Serves plain gRPC calls with one request message (unary and server-streaming)
@@ -71,6 +74,7 @@ export function withGrpcFastPath(options: GrpcFastPathOptions, fallback: Request
       }
     }
   }
+  const pacer = new TurnPacer(CALLS_PER_TURN);
   return (request, response) => {
     const route =
       request.httpVersionMajor === 2 && request.method === "POST" ? routes.get(request.url ?? "") : undefined;
@@ -78,7 +82,7 @@ export function withGrpcFastPath(options: GrpcFastPathOptions, fallback: Request
       fallback(request, response);
       return;
     }
-    new GrpcCall(route, options, request as Http2ServerRequest, response as Http2ServerResponse).start();
+    new GrpcCall(route, options, pacer, request as Http2ServerRequest, response as Http2ServerResponse).start();
   };
 }
 
@@ -113,6 +117,7 @@ class GrpcCall {
   constructor(
     private readonly route: FastRoute,
     private readonly options: GrpcFastPathOptions,
+    private readonly pacer: TurnPacer,
     private readonly request: Http2ServerRequest,
     private readonly response: Http2ServerResponse,
   ) {}
@@ -137,7 +142,10 @@ class GrpcCall {
   private dispatch(): void {
     if (this.dispatched || this.answered) return;
     this.dispatched = true;
-    this.run().catch((error: unknown) => this.fail(error));
+    this.pacer.run(() => {
+      // A call that waited for its turn may have been cancelled or timed out meanwhile.
+      if (!this.answered) this.run().catch((error: unknown) => this.fail(error));
+    });
   }
 
   /** Arms the `grpc-timeout` deadline; false when the call has already been answered. */
