@@ -53,7 +53,9 @@ no-op ceiling (grpc.health.v1.Health/Check on berthd), one HTTP/2 connection eac
                        containerd; figures are medians over slices (default 5)
   --quiet-wait S       before each slice, wait up to 1.5 s for other processes on the
                        machine to go quiet, at most S seconds in all (default 30; 0: never)
-  --ceiling N          Health/Check calls per concurrency level (default: min(count, 2000))
+  --reads N            Get reads every container N times (default 4: a Get slice of
+                       1,000 calls lasted 0.1 s, too short to be steady)
+  --ceiling N          Health/Check calls per concurrency level (default: as many as Get)
   --big N              ListStream of N containers on berthd only; 0 skips (default 100000)
   --big-concurrency N  concurrency of the big creates (default 64)
   --quick              smoke run: --count 500 --big 0 (explicit options win)
@@ -78,6 +80,8 @@ interface BenchOptions {
   readonly slices: number;
   readonly quietBudgetMs: number;
   readonly ceiling: number;
+  /** Gets per container. */
+  readonly reads: number;
   readonly big: number;
   readonly bigConcurrency: number;
   readonly berthdMain: string;
@@ -99,6 +103,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       slices: { type: "string" },
       "quiet-wait": { type: "string" },
       ceiling: { type: "string" },
+      reads: { type: "string" },
       big: { type: "string" },
       "big-concurrency": { type: "string" },
       quick: { type: "boolean", default: false },
@@ -124,6 +129,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     return Number(value);
   };
   const count = integer("count", values.count, values.quick ? 500 : 5000, 10);
+  const reads = integer("reads", values.reads, 4, 1);
   const concurrency = (values.concurrency ?? "1,16,64").split(",").map((c) => integer("concurrency", c, 1, 1));
   return {
     count,
@@ -131,7 +137,8 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     listings: integer("listings", values.listings, 20, 1),
     slices: integer("slices", values.slices, 5, 1),
     quietBudgetMs: integer("quiet-wait", values["quiet-wait"], 30, 0) * 1000,
-    ceiling: integer("ceiling", values.ceiling, Math.min(count, 2000), 1),
+    reads,
+    ceiling: integer("ceiling", values.ceiling, count * reads, 1),
     big: integer("big", values.big, values.quick ? 0 : 100_000, 0),
     bigConcurrency: integer("big-concurrency", values["big-concurrency"], 64, 1),
     berthdMain: resolve(values.berthd),
@@ -248,7 +255,9 @@ async function main(): Promise<void> {
               ? options.ceiling
               : listing
                 ? options.slices * listingsPerSlice(concurrency, options.listings)
-                : options.count,
+                : phase === "get"
+                  ? options.count * options.reads
+                  : options.count,
           present: phase === "create" ? 0 : options.count,
         };
         const measured = new Map<Target, SliceMeasurement[]>(targets.map((target) => [target, []]));
@@ -354,6 +363,7 @@ async function main(): Promise<void> {
       slices: options.slices,
       quietWaitSeconds: quietWaitedMs / 1000,
       ceilingRequests: options.ceiling,
+      reads: options.reads,
       big: options.big,
     },
     results,

@@ -34,6 +34,8 @@ export interface RunMeta {
   /** Time spent waiting for the machine to go quiet before slices. */
   readonly quietWaitSeconds: number;
   readonly ceilingRequests: number;
+  /** Gets per container. */
+  readonly reads: number;
   readonly big: number;
 }
 
@@ -229,7 +231,7 @@ export function renderMarkdown(report: BenchReport): string {
     `- berthd: \`${meta.berthdNodeArgs.length === 0 ? "" : `node ${meta.berthdNodeArgs.join(" ")} `}${meta.berthdMain}\` at revision ${meta.gitRevision ?? "unknown"}; containerd: ${meta.containerd}`,
   );
   lines.push(
-    `- workload: ${meta.count.toLocaleString("en-US")} containers per concurrency level (namespace \`bench-c<k>\`), concurrency ${meta.concurrency.join(", ")}; List phases keep at most ${meta.listings} listings in flight (each slice holds max(4, min(concurrency, ${meta.listings})) listings); ceiling = ${meta.ceilingRequests.toLocaleString("en-US")} \`grpc.health.v1.Health/Check\` calls on berthd per level`,
+    `- workload: ${meta.count.toLocaleString("en-US")} containers per concurrency level (namespace \`bench-c<k>\`), concurrency ${meta.concurrency.join(", ")}; Get reads every container ${meta.reads} times; List phases keep at most ${meta.listings} listings in flight (each slice holds max(4, min(concurrency, ${meta.listings})) listings); ceiling = ${meta.ceilingRequests.toLocaleString("en-US")} \`grpc.health.v1.Health/Check\` calls per server and level`,
   );
   lines.push(
     `- every phase runs as ${meta.slices} slices alternating between berthd and containerd (ABBA…); req/s, p50 and p99 are medians over the slices, CPU and time are sums; before each slice the bench waited (${meta.quietWaitSeconds.toFixed(0)} s in all) for other processes on the machine to go quiet`,
