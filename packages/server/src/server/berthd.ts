@@ -1,4 +1,6 @@
+import { createConnectRouter } from "@connectrpc/connect";
 import { type ConnectNodeAdapterOptions, connectNodeAdapter } from "@connectrpc/connect-node";
+import type { H2Stream } from "../h2/stream.js";
 import type { Logger } from "pino";
 import { createExchange, type Exchange } from "../events/exchange.js";
 import { createLocal } from "../local/index.js";
@@ -9,7 +11,8 @@ import type { Store } from "../store/types.js";
 import { checkTcpAccess, createBearerCheck, createTokenInterceptor } from "./auth.js";
 import { withCors } from "./cors.js";
 import { errorInterceptor } from "./errors.js";
-import { withGrpcFastPath } from "./grpc-fast-path.js";
+import { createGrpcFastPath, withGrpcFastPath } from "./grpc-fast-path.js";
+import { createStreamHandler } from "./h2-streams.js";
 import { type Listener, listenTcp, listenUnix, type RequestHandler } from "./listeners.js";
 import { createLoggingInterceptor } from "./logging.js";
 import { type BerthdMetrics, createMetrics } from "./metrics.js";
@@ -74,16 +77,16 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   const grace = options.shutdownGraceMs ?? 5000;
   try {
     const metrics = createMetrics({ storeSizes: () => store.sizes(), subscribers: () => exchange.subscribers });
-    const handler = withCors(
-      options.corsOrigins ?? [],
-      createHandler(store, exchange, options.logger, {
-        shutdown: shuttingDown.signal,
-        metrics,
-        ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
-        ...(options.token === undefined ? {} : { token: options.token }),
-      }),
+    const served = createHandler(store, exchange, options.logger, {
+      shutdown: shuttingDown.signal,
+      metrics,
+      ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
+      ...(options.token === undefined ? {} : { token: options.token }),
+    });
+    const handler = withCors(options.corsOrigins ?? [], served);
+    listeners.push(
+      await listenUnix(served.serveStream, { path: options.address, uid: options.uid, gid: options.gid }),
     );
-    listeners.push(await listenUnix(handler, { path: options.address, uid: options.uid, gid: options.gid }));
     if (options.listen !== undefined) listeners.push(await listenTcp(handler, { ...options.listen, tls: options.tls }));
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.close(0)));
@@ -123,9 +126,15 @@ export interface HandlerOptions {
   readonly metrics?: BerthdMetrics;
 }
 
+/** Both ways berthd serves requests: Node's HTTP stacks (TCP) and its own HTTP/2 transport (the unix socket). */
+export type BerthdHandler = RequestHandler & {
+  /** Serves one stream of berthd's own HTTP/2 transport. */
+  readonly serveStream: (stream: H2Stream) => void;
+};
+
 /**
  * The request handler over a store: plain gRPC calls on the fast path, every
- * other call through the Connect adapter, both with the same interceptors and
+ * other call through Connect's handlers, both with the same interceptors and
  * limits; `/metrics` for TCP scrapes when metrics are given.
  */
 export function createHandler(
@@ -133,7 +142,7 @@ export function createHandler(
   exchange: Exchange,
   logger: Logger,
   options: HandlerOptions = {},
-): RequestHandler {
+): BerthdHandler {
   const implementations = createServiceImplementations(
     createLocal(store, exchange),
     options.shutdown === undefined ? {} : { shutdown: options.shutdown },
@@ -154,14 +163,20 @@ export function createHandler(
     contextValues: requestContextValues,
     ...limits,
   });
-  const handler = withGrpcFastPath(
-    { implementations, interceptors, contextValues: requestContextValues, ...limits },
-    adapter,
-  );
-  if (options.metrics === undefined) return handler;
+  const fastPath = createGrpcFastPath({ implementations, interceptors, contextValues: requestContextValues, ...limits });
+  const router = createConnectRouter({ interceptors, ...limits });
+  createRoutes(implementations)(router);
+  const serveStream = createStreamHandler({
+    fastPath,
+    handlers: router.handlers,
+    contextValues: requestContextValues,
+  });
+  const handler = withGrpcFastPath(fastPath, adapter);
+  if (options.metrics === undefined) return Object.assign(handler, { serveStream });
   const check = options.token === undefined ? undefined : createBearerCheck(options.token);
-  return withMetricsEndpoint(
+  const withMetrics = withMetricsEndpoint(
     { registry: options.metrics.registry, authorize: (authorization) => check?.(authorization) === undefined },
     handler,
   );
+  return Object.assign(withMetrics, { serveStream });
 }

@@ -1,4 +1,3 @@
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import {
   create,
   type DescMessage,
@@ -23,6 +22,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { encodingOf } from "../services/encoded-fields.js";
+import { type CallIo, NodeCallIo, type RequestSource } from "./call-io.js";
 import type { RequestHandler } from "./listeners.js";
 import { TurnPacer } from "./turn-pacer.js";
 
@@ -31,7 +31,7 @@ export interface GrpcFastPathOptions {
   readonly implementations: readonly ServiceImplSpec[];
   /** The same interceptors as the Connect adapter's, outermost first. */
   readonly interceptors: readonly Interceptor[];
-  readonly contextValues: (request: Http2ServerRequest) => ContextValues;
+  readonly contextValues: (request: RequestSource) => ContextValues;
   readonly readMaxBytes: number;
   readonly writeMaxBytes: number;
 }
@@ -65,7 +65,21 @@ const CALLS_PER_TURN = 4;
  * one mirrors the adapter's statuses and messages for malformed envelopes,
  * limits and deadlines, so a client cannot tell them apart.
  */
-export function withGrpcFastPath(options: GrpcFastPathOptions, fallback: RequestHandler): RequestHandler {
+export function withGrpcFastPath(fastPath: GrpcFastPath, fallback: RequestHandler): RequestHandler {
+  return (request, response) => {
+    const io = request.httpVersionMajor === 2 ? new NodeCallIo(request as never, response as never) : undefined;
+    if (io === undefined || !fastPath.serve(io, request.method ?? "")) fallback(request, response);
+  };
+}
+
+/** The fast path, whatever HTTP/2 stack carries the call. */
+export interface GrpcFastPath {
+  /** Serves the call if it is one for this path (and starts it); false leaves it to another handler. */
+  serve(io: CallIo, method: string): boolean;
+}
+
+/** Builds the fast path over the implementations; one per server, shared by its listeners. */
+export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
   const routes = new Map<string, FastRoute>();
   for (const { methods } of options.implementations) {
     for (const spec of Object.values(methods)) {
@@ -75,14 +89,13 @@ export function withGrpcFastPath(options: GrpcFastPathOptions, fallback: Request
     }
   }
   const pacer = new TurnPacer(CALLS_PER_TURN);
-  return (request, response) => {
-    const route =
-      request.httpVersionMajor === 2 && request.method === "POST" ? routes.get(request.url ?? "") : undefined;
-    if (route === undefined || !isBinaryUncompressedGrpc(request.headers)) {
-      fallback(request, response);
-      return;
-    }
-    new GrpcCall(route, options, pacer, request as Http2ServerRequest, response as Http2ServerResponse).start();
+  return {
+    serve(io, method) {
+      const route = method === "POST" ? routes.get(io.path) : undefined;
+      if (route === undefined || !isBinaryUncompressedGrpc(io.headers)) return false;
+      new GrpcCall(route, options, pacer, io).start();
+      return true;
+    },
   };
 }
 
@@ -118,19 +131,18 @@ class GrpcCall {
     private readonly route: FastRoute,
     private readonly options: GrpcFastPathOptions,
     private readonly pacer: TurnPacer,
-    private readonly request: Http2ServerRequest,
-    private readonly response: Http2ServerResponse,
+    private readonly io: CallIo,
   ) {}
 
   start(): void {
-    const timeout = this.request.headers["grpc-timeout"];
+    const timeout = this.io.headers["grpc-timeout"];
     if (timeout !== undefined && !this.startDeadline(timeout.toString())) return;
     // A client that resets the stream cancels the call; nothing is written after that.
-    this.response.once("close", () => {
+    this.io.onClose(() => {
       if (!this.answered) this.settle(new ConnectError("operation canceled", Code.Canceled));
     });
-    this.request.on("data", (chunk: Buffer) => this.onData(chunk));
-    this.request.once("end", () => this.dispatch());
+    this.io.onData((chunk: Buffer) => this.onData(chunk));
+    this.io.onEnd(() => this.dispatch());
   }
 
   /**
@@ -193,8 +205,8 @@ class GrpcCall {
       (next, interceptor) => interceptor(next) as AnyCall,
       (request) => this.invoke(request),
     );
-    const contextValues = this.options.contextValues(this.request);
-    const url = `http://${this.request.authority || "localhost"}${this.request.url}`;
+    const contextValues = this.options.contextValues(this.io.source);
+    const url = `http://${this.io.authority || "localhost"}${this.io.path}`;
     if (this.route.kind === "unary") {
       const request = new FastRequest(this, false, this.route.method, message, url, contextValues);
       const result = await chain(request as UnaryRequest);
@@ -232,7 +244,7 @@ class GrpcCall {
 
   /** The request's headers, built on first read. */
   get requestHeader(): Headers {
-    this.headers ??= requestHeaders(this.request.rawHeaders);
+    this.headers ??= requestHeaders(this.io.source.rawHeaders);
     return this.headers;
   }
 
@@ -293,12 +305,10 @@ class GrpcCall {
   }
 
   private answerUnary(envelope: readonly Buffer[], result: UnaryResponse): void {
-    if (this.answered || this.response.stream.destroyed) return;
+    if (this.answered || this.io.destroyed) return;
     this.settle();
-    this.response.writeHead(200, responseHeaders(headersOf(result, "header")));
-    this.response.addTrailers({ ...headerRecord(headersOf(result, "trailer")), "grpc-status": "0" });
-    for (let i = 0; i < envelope.length - 1; i++) this.response.write(envelope[i]);
-    this.response.end(envelope[envelope.length - 1]);
+    this.io.respond(responseHeaders(headersOf(result, "header")));
+    this.io.end({ ...headerRecord(headersOf(result, "trailer")), "grpc-status": "0" }, envelope);
   }
 
   /**
@@ -313,7 +323,7 @@ class GrpcCall {
         const next = await messages.next();
         if (next.done === true || this.answered) break;
         for (const part of this.serialize(next.value as MessageShape<DescMessage>)) this.queue(part, result);
-        if (this.response.stream.writableNeedDrain) await this.drained();
+        if (this.io.writableNeedDrain) await this.io.drained();
       }
     } catch (error) {
       this.fail(error);
@@ -321,12 +331,11 @@ class GrpcCall {
     } finally {
       if (this.answered) await messages.return?.();
     }
-    if (this.answered || this.response.stream.destroyed) return;
+    if (this.answered || this.io.destroyed) return;
     this.flush(result);
     this.settle();
-    if (!this.response.headersSent) this.response.writeHead(200, responseHeaders(headersOf(result, "header")));
-    this.response.addTrailers({ ...headerRecord(headersOf(result, "trailer")), "grpc-status": "0" });
-    this.response.end();
+    if (!this.io.headersSent) this.io.respond(responseHeaders(headersOf(result, "header")));
+    this.io.end({ ...headerRecord(headersOf(result, "trailer")), "grpc-status": "0" });
   }
 
   private queue(envelope: Buffer, result: StreamResponse): void {
@@ -345,25 +354,12 @@ class GrpcCall {
   }
 
   private flush(result: StreamResponse): void {
-    if (this.pending.length === 0 || this.response.stream.destroyed) return;
-    if (!this.response.headersSent) this.response.writeHead(200, responseHeaders(headersOf(result, "header")));
+    if (this.pending.length === 0 || this.io.destroyed) return;
+    if (!this.io.headersSent) this.io.respond(responseHeaders(headersOf(result, "header")));
     const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
     this.pending.length = 0;
     this.pendingBytes = 0;
-    this.response.write(data);
-  }
-
-  /** Resolves when the client has taken the buffered data, or the stream is gone. */
-  private drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.response.off("drain", done);
-        this.response.off("close", done);
-        resolve();
-      };
-      this.response.once("drain", done);
-      this.response.once("close", done);
-    });
+    this.io.write(data);
   }
 
   /**
@@ -372,17 +368,16 @@ class GrpcCall {
    * reported as the adapter reports them, without their message.
    */
   private fail(error: unknown): void {
-    if (this.answered || this.response.stream.destroyed) return;
+    if (this.answered || this.io.destroyed) return;
     const status = error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal);
     this.settle(status);
     this.pending.length = 0;
-    if (!this.response.headersSent) this.response.writeHead(200, { "content-type": RESPONSE_CONTENT_TYPE });
-    this.response.addTrailers({
+    if (!this.io.headersSent) this.io.respond({ "content-type": RESPONSE_CONTENT_TYPE });
+    this.io.end({
       ...headerRecord(status.metadata),
       "grpc-status": String(status.code),
       "grpc-message": encodeURIComponent(status.rawMessage),
     });
-    this.response.end();
   }
 
   /** Marks the call answered, stops its deadline and, if it ended abnormally, aborts its signal. */

@@ -4,6 +4,8 @@ import http2 from "node:http2";
 import net from "node:net";
 import { dirname } from "node:path";
 import tls from "node:tls";
+import { H2Connection } from "../h2/connection.js";
+import type { H2Stream } from "../h2/stream.js";
 import { type TlsCredentials, tlsServerOptions } from "./tls.js";
 
 /** A request handler usable by both `http` and `http2` servers. */
@@ -35,19 +37,12 @@ const HTTP2_OPTIONS: http2.ServerOptions = {
 };
 
 /**
- * HTTP/2 sessions (connections) accepted by a unix socket listener. Marked once
- * per connection rather than per request: a weak collection entry per request
- * costs every call, and the garbage collector more.
- */
-const unixSocketSessions = new WeakSet<http2.Http2Session>();
-
-/**
  * Whether `request` arrived on a unix socket listener, whose file permissions
- * decide who may connect (as containerd's socket), rather than on TCP.
+ * decide who may connect (as containerd's socket), rather than on TCP: the
+ * requests of berthd's own transport, which serves only unix sockets, say so.
  */
 export function arrivedOnUnixSocket(request: object): boolean {
-  const session = (request as Partial<http2.Http2ServerRequest>).stream?.session;
-  return session !== undefined && unixSocketSessions.has(session);
+  return (request as { viaUnixSocket?: boolean }).viaUnixSocket === true;
 }
 
 /** Options of {@link listenUnix}. */
@@ -60,17 +55,27 @@ export interface UnixListenOptions {
 }
 
 /**
- * Serves HTTP/2 cleartext on a unix socket, as containerd does. The socket is
- * created 0660 in a directory created 0711. A stale socket file left by a
- * crashed daemon is replaced; a live one is an {@link AddressInUseError}.
+ * Serves HTTP/2 cleartext on a unix socket, as containerd does, with berthd's
+ * own HTTP/2 transport (see `h2/connection.ts`). The socket is created 0660 in a
+ * directory created 0711. A stale socket file left by a crashed daemon is
+ * replaced; a live one is an {@link AddressInUseError}.
  */
-export async function listenUnix(handler: RequestHandler, options: UnixListenOptions): Promise<Listener> {
+export async function listenUnix(
+  serveStream: (stream: H2Stream) => void,
+  options: UnixListenOptions,
+): Promise<Listener> {
   const { path } = options;
   await mkdir(dirname(path), { recursive: true, mode: 0o711 });
   await removeStaleSocket(path);
-  const server = http2.createServer(HTTP2_OPTIONS, handler);
-  server.on("session", (session) => unixSocketSessions.add(session));
-  const sessions = trackSessions(server);
+  const connections = new Set<H2Connection>();
+  let closing = false;
+  const server = net.createServer((socket) => {
+    const connection = new H2Connection(socket, serveStream);
+    connections.add(connection);
+    void connection.done.then(() => connections.delete(connection));
+    // A connection accepted after shutdown began gets GOAWAY at once, like those before it.
+    if (closing) void connection.shutdown();
+  });
   await listen(server, { path }, path);
   await chmod(path, 0o660);
   if (options.uid !== undefined || options.gid !== undefined) {
@@ -79,7 +84,15 @@ export async function listenUnix(handler: RequestHandler, options: UnixListenOpt
   return {
     address: `unix:${path}`,
     async close(graceMs) {
-      await closeHttp2(server, sessions, graceMs);
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // GOAWAY: no new streams; open streams may finish within the grace period.
+      const drained = Promise.all([...connections].map((connection) => connection.shutdown()));
+      const timer = setTimeout(() => {
+        for (const connection of connections) connection.destroy();
+      }, graceMs);
+      await Promise.all([closed, drained]);
+      clearTimeout(timer);
       await unlink(path).catch(() => undefined);
     },
   };

@@ -1,9 +1,9 @@
-import type { IncomingMessage } from "node:http";
 import { type ContextValues, createContextValues } from "@connectrpc/connect";
 import { NAMESPACE_HEADER, resolveNamespace } from "../local/namespace.js";
 import { binaryMessagesKey, requestNamespaceKey } from "../services/context.js";
 import { isBinaryContentType } from "../services/encoded-fields.js";
 import { viaUnixSocketKey } from "./auth.js";
+import type { RequestSource } from "./call-io.js";
 import { arrivedOnUnixSocket } from "./listeners.js";
 
 /**
@@ -11,7 +11,7 @@ import { arrivedOnUnixSocket } from "./listeners.js";
  * list because Go takes the *first* value of a repeated `containerd-namespace`,
  * while WHATWG `Headers.get` would join them with ", ".
  */
-export function requestContextValues(request: Pick<IncomingMessage, "rawHeaders" | "headers">): ContextValues {
+export function requestContextValues(request: RequestSource): ContextValues {
   const values = createContextValues();
   values.set(requestNamespaceKey, resolveNamespace(firstHeader(request.rawHeaders, NAMESPACE_HEADER)));
   values.set(binaryMessagesKey, isBinaryContentType(request.headers["content-type"]));

@@ -1,0 +1,595 @@
+import type net from "node:net";
+import {
+  CLIENT_PREFACE,
+  DEFAULT_MAX_FRAME,
+  DEFAULT_WINDOW,
+  ErrorCode,
+  FRAME_HEADER_BYTES,
+  Flag,
+  FrameType,
+  frame,
+  frameHeader,
+  MAX_WINDOW,
+  Setting,
+  settingsPayload,
+  uint32,
+} from "./frames.js";
+import { HpackDecoder, HpackError } from "./hpack.js";
+import { H2Stream, type StreamOwner } from "./stream.js";
+
+/** Limits and windows of a server connection. */
+export interface H2ConnectionOptions {
+  /** Streams open at once; more are refused (RST_STREAM REFUSED_STREAM). */
+  readonly maxConcurrentStreams: number;
+  /** Largest decoded request header list; larger requests are answered 431. */
+  readonly maxHeaderListSize: number;
+  /** Receive window of each stream. */
+  readonly streamWindow: number;
+  /** Receive window of the connection. */
+  readonly connectionWindow: number;
+}
+
+export const DEFAULT_H2_OPTIONS: H2ConnectionOptions = {
+  maxConcurrentStreams: 1000,
+  maxHeaderListSize: 64 * 1024,
+  streamWindow: 1024 * 1024,
+  connectionWindow: 16 * 1024 * 1024,
+};
+
+/** Socket bytes buffered beyond which the connection stops reading until the peer catches up. */
+const CONGESTED_BYTES = 4 * 1024 * 1024;
+/** Resets a client may send per second before the connection is closed (rapid reset). */
+const MAX_RESETS_PER_SECOND = 2000;
+/** Connection-specific header fields that HTTP/2 forbids (RFC 9113 §8.2.2). */
+const FORBIDDEN_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
+const REQUEST_PSEUDO_HEADERS = new Set([":method", ":scheme", ":path", ":authority"]);
+/** A header name: lowercase token characters (RFC 9110 §5.6.2, RFC 9113 §8.2.1). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+/** Characters no header value may hold (RFC 9113 §8.2.1). */
+const BAD_VALUE = /[\0\r\n]/;
+
+/** A connection-level protocol violation: GOAWAY with `code`. */
+class ConnectionError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The server side of one HTTP/2 connection on a socket, written for gRPC: it
+ * frames and flow-controls streams and hands each new request to `onStream`.
+ * Frames queued during one turn of the event loop leave in one write, so an
+ * answer's HEADERS, DATA and trailers travel together.
+ */
+export class H2Connection implements StreamOwner {
+  private readonly decoder: HpackDecoder;
+  private readonly streams = new Map<number, H2Stream>();
+  private leftover: Buffer | undefined;
+  private prefaceSeen = false;
+  private settingsSeen = false;
+  private lastStreamId = 0;
+  private sendWindow = DEFAULT_WINDOW;
+  private peerInitialWindow = DEFAULT_WINDOW;
+  private peerMaxFrame = DEFAULT_MAX_FRAME;
+  private receiveWindow: number;
+  private receivedUngranted = 0;
+  private headerBlock: { id: number; endStream: boolean; parts: Buffer[]; bytes: number } | undefined;
+  private readonly out: Buffer[] = [];
+  private flushScheduled = false;
+  private readonly blocked = new Set<H2Stream>();
+  private goingAway = false;
+  private closed = false;
+  private resetsWindowStart = 0;
+  private resets = 0;
+  private readingPaused = false;
+  /** Resolves once the socket is closed. */
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly onStream: (stream: H2Stream) => void,
+    private readonly options: H2ConnectionOptions = DEFAULT_H2_OPTIONS,
+  ) {
+    this.decoder = new HpackDecoder({ maxHeaderListSize: options.maxHeaderListSize });
+    this.receiveWindow = options.connectionWindow;
+    this.done = new Promise((resolve) => socket.once("close", () => resolve()));
+    socket.setNoDelay?.(true);
+    socket.on("data", (chunk: Buffer) => this.receive(chunk));
+    socket.on("error", () => this.terminate(ErrorCode.INTERNAL_ERROR));
+    socket.on("close", () => this.terminate(ErrorCode.CANCEL));
+    socket.on("drain", () => this.onSocketDrain());
+    this.queue(
+      frame(
+        FrameType.SETTINGS,
+        0,
+        0,
+        settingsPayload([
+          [Setting.MAX_CONCURRENT_STREAMS, options.maxConcurrentStreams],
+          [Setting.INITIAL_WINDOW_SIZE, options.streamWindow],
+          [Setting.MAX_HEADER_LIST_SIZE, options.maxHeaderListSize],
+        ]),
+      ),
+    );
+    if (options.connectionWindow > DEFAULT_WINDOW) {
+      this.queue(frame(FrameType.WINDOW_UPDATE, 0, 0, uint32(options.connectionWindow - DEFAULT_WINDOW)));
+    }
+  }
+
+  /** Whether the socket holds more unsent bytes than it should. */
+  get congested(): boolean {
+    return this.socket.writableLength > CONGESTED_BYTES;
+  }
+
+  /** Streams open now. */
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
+  /**
+   * GOAWAY: no new streams; the open ones finish, then the connection closes.
+   * Resolves when it has closed.
+   */
+  shutdown(): Promise<void> {
+    if (!this.goingAway && !this.closed) {
+      this.goingAway = true;
+      this.queue(this.goaway(ErrorCode.NO_ERROR));
+      this.closeWhenIdle();
+    }
+    return this.done;
+  }
+
+  /** Closes at once, resetting every open stream. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  // ---- input ----
+
+  private receive(chunk: Buffer): void {
+    let input = this.leftover === undefined ? chunk : Buffer.concat([this.leftover, chunk]);
+    this.leftover = undefined;
+    try {
+      if (!this.prefaceSeen) {
+        const seen = Math.min(input.length, CLIENT_PREFACE.length);
+        if (!input.subarray(0, seen).equals(CLIENT_PREFACE.subarray(0, seen))) {
+          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "bad connection preface");
+        }
+        if (input.length < CLIENT_PREFACE.length) {
+          this.leftover = input;
+          return;
+        }
+        this.prefaceSeen = true;
+        input = input.subarray(CLIENT_PREFACE.length);
+      }
+      let offset = 0;
+      while (input.length - offset >= FRAME_HEADER_BYTES) {
+        const length = input.readUIntBE(offset, 3);
+        if (length > DEFAULT_MAX_FRAME) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "frame too large");
+        if (input.length - offset < FRAME_HEADER_BYTES + length) break;
+        const type = input[offset + 3] as number;
+        const flags = input[offset + 4] as number;
+        const id = input.readUInt32BE(offset + 5) & 0x7fffffff;
+        const payload = input.subarray(offset + FRAME_HEADER_BYTES, offset + FRAME_HEADER_BYTES + length);
+        offset += FRAME_HEADER_BYTES + length;
+        this.onFrame(type, flags, id, payload);
+        if (this.closed) return;
+      }
+      if (offset < input.length) this.leftover = input.subarray(offset);
+    } catch (error) {
+      if (error instanceof ConnectionError) this.fail(error.code);
+      else this.fail(ErrorCode.INTERNAL_ERROR);
+    }
+  }
+
+  private onFrame(type: number, flags: number, id: number, payload: Buffer): void {
+    if (!this.settingsSeen) {
+      if (type !== FrameType.SETTINGS || (flags & Flag.ACK) !== 0) {
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "the first frame must be SETTINGS");
+      }
+      this.settingsSeen = true;
+    }
+    if (this.headerBlock !== undefined && type !== FrameType.CONTINUATION) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "header block interrupted");
+    }
+    switch (type) {
+      case FrameType.DATA:
+        return this.onData(flags, id, payload);
+      case FrameType.HEADERS:
+        return this.onHeaders(flags, id, payload);
+      case FrameType.PRIORITY:
+        if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PRIORITY on stream 0");
+        if (payload.length !== 5) this.refuse(id, ErrorCode.FRAME_SIZE_ERROR);
+        return;
+      case FrameType.RST_STREAM:
+        return this.onReset(id, payload);
+      case FrameType.SETTINGS:
+        return this.onSettings(flags, id, payload);
+      case FrameType.PING:
+        if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
+        if (payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PING of the wrong size");
+        if ((flags & Flag.ACK) === 0) this.queue(frame(FrameType.PING, Flag.ACK, 0, payload));
+        return;
+      case FrameType.GOAWAY:
+        if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "GOAWAY on a stream");
+        this.goingAway = true;
+        this.closeWhenIdle();
+        return;
+      case FrameType.WINDOW_UPDATE:
+        return this.onWindowUpdate(id, payload);
+      case FrameType.CONTINUATION:
+        return this.onContinuation(flags, id, payload);
+      case FrameType.PUSH_PROMISE:
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE from a client");
+      default:
+        // Unknown frame types are ignored (RFC 9113 §4.1).
+        return;
+    }
+  }
+
+  private onData(flags: number, id: number, payload: Buffer): void {
+    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
+    this.receiveWindow -= payload.length;
+    if (this.receiveWindow < 0) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window exceeded");
+    this.grantConnection(payload.length);
+    const stream = this.streams.get(id);
+    if (stream === undefined) {
+      if (id > this.lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on an idle stream");
+      // A stream we answered and forgot: late request bytes are dropped.
+      return;
+    }
+    if (stream.remoteClosed) {
+      this.resetStream(stream, ErrorCode.STREAM_CLOSED);
+      return;
+    }
+    stream.receiveWindow -= payload.length;
+    if (stream.receiveWindow < 0) {
+      this.resetStream(stream, ErrorCode.FLOW_CONTROL_ERROR);
+      return;
+    }
+    const data = this.unpad(flags, payload);
+    const endStream = (flags & Flag.END_STREAM) !== 0;
+    if (!endStream) this.grantStream(stream, payload.length);
+    if (data.length > 0) stream.onData?.(data);
+    if (endStream) stream.receiveEnd();
+  }
+
+  private onHeaders(flags: number, id: number, payload: Buffer): void {
+    if (id === 0 || id % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on a server stream id");
+    let block = this.unpad(flags, payload);
+    if ((flags & Flag.PRIORITY) !== 0) {
+      if (block.length < 5) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "short PRIORITY fields");
+      block = block.subarray(5);
+    }
+    this.headerBlock = { id, endStream: (flags & Flag.END_STREAM) !== 0, parts: [block], bytes: block.length };
+    if ((flags & Flag.END_HEADERS) !== 0) this.finishHeaders();
+  }
+
+  private onContinuation(flags: number, id: number, payload: Buffer): void {
+    const block = this.headerBlock;
+    if (block === undefined || block.id !== id) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without HEADERS");
+    }
+    block.parts.push(payload);
+    block.bytes += payload.length;
+    // Encoded headers can be at most about as long as decoded ones: more is a flood.
+    if (block.bytes > 2 * this.options.maxHeaderListSize) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block too large");
+    }
+    if ((flags & Flag.END_HEADERS) !== 0) this.finishHeaders();
+  }
+
+  private finishHeaders(): void {
+    const { id, endStream, parts, bytes } = this.headerBlock as NonNullable<H2Connection["headerBlock"]>;
+    this.headerBlock = undefined;
+    let decoded: { fields: string[]; oversized: boolean };
+    try {
+      decoded = this.decoder.decode(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, bytes));
+    } catch (error) {
+      if (error instanceof HpackError) throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, error.message);
+      throw error;
+    }
+    const existing = this.streams.get(id);
+    if (existing !== undefined) {
+      // Request trailers: only as the end of the request.
+      if (!endStream || existing.remoteClosed) this.resetStream(existing, ErrorCode.PROTOCOL_ERROR);
+      else existing.receiveEnd();
+      return;
+    }
+    if (id <= this.lastStreamId) {
+      // Trailers of a stream we answered and forgot.
+      return;
+    }
+    this.lastStreamId = id;
+    if (this.goingAway) {
+      this.refuse(id, ErrorCode.REFUSED_STREAM);
+      return;
+    }
+    if (this.streams.size >= this.options.maxConcurrentStreams) {
+      this.refuse(id, ErrorCode.REFUSED_STREAM);
+      return;
+    }
+    if (decoded.oversized) {
+      const stream = new H2Stream(this, id, {}, [], this.peerInitialWindow, this.options.streamWindow);
+      this.streams.set(id, stream);
+      stream.respond(431, [], true);
+      if (endStream) stream.receiveEnd();
+      return;
+    }
+    const headers = requestHeaders(decoded.fields);
+    if (headers === undefined) {
+      this.refuse(id, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
+    const stream = new H2Stream(this, id, headers, decoded.fields, this.peerInitialWindow, this.options.streamWindow);
+    this.streams.set(id, stream);
+    this.onStream(stream);
+    if (endStream) stream.receiveEnd();
+  }
+
+  private onReset(id: number, payload: Buffer): void {
+    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on stream 0");
+    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM of the wrong size");
+    if (id > this.lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on an idle stream");
+    const now = Date.now();
+    if (now - this.resetsWindowStart > 1000) {
+      this.resetsWindowStart = now;
+      this.resets = 0;
+    }
+    this.resets += 1;
+    if (this.resets > MAX_RESETS_PER_SECOND) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many resets");
+    const stream = this.streams.get(id);
+    if (stream === undefined) return;
+    this.forget(stream);
+    stream.terminate(payload.readUInt32BE(0));
+  }
+
+  private onSettings(flags: number, id: number, payload: Buffer): void {
+    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
+    if ((flags & Flag.ACK) !== 0) {
+      if (payload.length !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS ACK with a payload");
+      return;
+    }
+    if (payload.length % 6 !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS of the wrong size");
+    for (let at = 0; at < payload.length; at += 6) {
+      const setting = payload.readUInt16BE(at);
+      const value = payload.readUInt32BE(at + 2);
+      if (setting === Setting.INITIAL_WINDOW_SIZE) {
+        if (value > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window too large");
+        const delta = value - this.peerInitialWindow;
+        this.peerInitialWindow = value;
+        for (const stream of this.streams.values()) {
+          stream.sendWindow += delta;
+          if (stream.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window overflow");
+        }
+      } else if (setting === Setting.MAX_FRAME_SIZE) {
+        if (value < DEFAULT_MAX_FRAME || value > 16_777_215) {
+          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "bad MAX_FRAME_SIZE");
+        }
+        this.peerMaxFrame = value;
+      } else if (setting === Setting.ENABLE_PUSH && value > 1) {
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "bad ENABLE_PUSH");
+      }
+    }
+    this.queue(frame(FrameType.SETTINGS, Flag.ACK, 0));
+    for (const stream of this.streams.values()) this.pump(stream);
+  }
+
+  private onWindowUpdate(id: number, payload: Buffer): void {
+    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "WINDOW_UPDATE of the wrong size");
+    const increment = payload.readUInt32BE(0) & 0x7fffffff;
+    if (id === 0) {
+      if (increment === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "zero WINDOW_UPDATE");
+      this.sendWindow += increment;
+      if (this.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window overflow");
+      for (const stream of [...this.blocked]) this.pump(stream);
+      return;
+    }
+    const stream = this.streams.get(id);
+    if (stream === undefined) {
+      if (id > this.lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE on an idle stream");
+      return;
+    }
+    if (increment === 0) {
+      this.resetStream(stream, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
+    stream.sendWindow += increment;
+    if (stream.sendWindow > MAX_WINDOW) {
+      this.resetStream(stream, ErrorCode.FLOW_CONTROL_ERROR);
+      return;
+    }
+    this.pump(stream);
+  }
+
+  private unpad(flags: number, payload: Buffer): Buffer {
+    if ((flags & Flag.PADDED) === 0) return payload;
+    const padding = payload[0];
+    if (padding === undefined || padding >= payload.length) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "padding longer than the frame");
+    }
+    return payload.subarray(1, payload.length - padding);
+  }
+
+  private grantConnection(bytes: number): void {
+    this.receivedUngranted += bytes;
+    if (this.receivedUngranted >= this.options.connectionWindow / 2) {
+      this.queue(frame(FrameType.WINDOW_UPDATE, 0, 0, uint32(this.receivedUngranted)));
+      this.receiveWindow += this.receivedUngranted;
+      this.receivedUngranted = 0;
+    }
+  }
+
+  private grantStream(stream: H2Stream, bytes: number): void {
+    stream.receivedUngranted += bytes;
+    if (stream.receivedUngranted >= this.options.streamWindow / 2) {
+      this.queue(frame(FrameType.WINDOW_UPDATE, 0, stream.id, uint32(stream.receivedUngranted)));
+      stream.receiveWindow += stream.receivedUngranted;
+      stream.receivedUngranted = 0;
+    }
+  }
+
+  // ---- output ----
+
+  sendHeaderBlock(stream: H2Stream, block: Buffer, endStream: boolean): void {
+    const endFlag = endStream ? Flag.END_STREAM : 0;
+    if (block.length <= this.peerMaxFrame) {
+      this.queue(frameHeader(block.length, FrameType.HEADERS, endFlag | Flag.END_HEADERS, stream.id), block);
+      return;
+    }
+    for (let at = 0; at < block.length; at += this.peerMaxFrame) {
+      const part = block.subarray(at, at + this.peerMaxFrame);
+      const last = at + this.peerMaxFrame >= block.length;
+      const type = at === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;
+      this.queue(frameHeader(part.length, type, (at === 0 ? endFlag : 0) | (last ? Flag.END_HEADERS : 0), stream.id), part);
+    }
+  }
+
+  /** Sends a stream's queued data as far as both windows allow, then its end once all data is out. */
+  pump(stream: H2Stream): void {
+    if (stream.closed || stream.localClosed) return;
+    while (stream.pendingBytes > 0) {
+      const room = Math.min(this.sendWindow, stream.sendWindow, this.peerMaxFrame);
+      if (room <= 0) {
+        this.blocked.add(stream);
+        return;
+      }
+      const head = stream.pending[0] as Buffer;
+      const chunk = head.length <= room ? head : head.subarray(0, room);
+      if (chunk === head) stream.pending.shift();
+      else stream.pending[0] = head.subarray(room);
+      stream.pendingBytes -= chunk.length;
+      this.sendWindow -= chunk.length;
+      stream.sendWindow -= chunk.length;
+      const last = stream.ending && stream.pendingBytes === 0 && stream.finalBlock === undefined;
+      this.queue(frameHeader(chunk.length, FrameType.DATA, last ? Flag.END_STREAM : 0, stream.id), chunk);
+      if (last) {
+        this.blocked.delete(stream);
+        stream.finishLocal();
+        return;
+      }
+    }
+    this.blocked.delete(stream);
+    stream.notifyDrained();
+    if (!stream.ending) return;
+    if (stream.finalBlock === undefined) this.queue(frame(FrameType.DATA, Flag.END_STREAM, stream.id));
+    else this.sendHeaderBlock(stream, stream.finalBlock, true);
+    stream.finishLocal();
+  }
+
+  resetStream(stream: H2Stream, code: number): void {
+    this.queue(frame(FrameType.RST_STREAM, 0, stream.id, uint32(code)));
+    this.forget(stream);
+    stream.terminate(code);
+  }
+
+  release(stream: H2Stream): void {
+    this.forget(stream);
+    stream.terminate(ErrorCode.NO_ERROR);
+  }
+
+  private forget(stream: H2Stream): void {
+    this.streams.delete(stream.id);
+    this.blocked.delete(stream);
+    if (this.goingAway) this.closeWhenIdle();
+  }
+
+  private refuse(id: number, code: number): void {
+    this.queue(frame(FrameType.RST_STREAM, 0, id, uint32(code)));
+  }
+
+  private queue(...buffers: Buffer[]): void {
+    if (this.closed) return;
+    for (const buffer of buffers) this.out.push(buffer);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.out.length === 0 || this.socket.destroyed) return;
+    const buffers = this.out.splice(0);
+    this.socket.cork();
+    for (const buffer of buffers) this.socket.write(buffer);
+    this.socket.uncork();
+    if (this.congested && !this.readingPaused) {
+      // A peer that does not read its answers is not sent more to answer.
+      this.readingPaused = true;
+      this.socket.pause();
+    }
+  }
+
+  private onSocketDrain(): void {
+    if (this.readingPaused) {
+      this.readingPaused = false;
+      this.socket.resume();
+    }
+    for (const stream of this.streams.values()) stream.notifyDrained();
+  }
+
+  private goaway(code: number): Buffer {
+    const payload = Buffer.allocUnsafe(8);
+    payload.writeUInt32BE(this.lastStreamId, 0);
+    payload.writeUInt32BE(code, 4);
+    return frame(FrameType.GOAWAY, 0, 0, payload);
+  }
+
+  private closeWhenIdle(): void {
+    if (this.streams.size > 0 || this.closed) return;
+    setImmediate(() => {
+      this.flush();
+      this.socket.end();
+    });
+  }
+
+  /** A connection error: GOAWAY with `code`, then close. */
+  private fail(code: number): void {
+    if (this.closed) return;
+    this.queue(this.goaway(code));
+    this.flush();
+    this.closed = true;
+    this.socket.end();
+    this.terminate(code);
+  }
+
+  private terminate(code: number): void {
+    this.closed = true;
+    this.out.length = 0;
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    this.blocked.clear();
+    for (const stream of streams) stream.terminate(code);
+  }
+}
+
+/**
+ * A request's headers by name, or undefined when the request is malformed:
+ * pseudo-headers after regular ones or unknown, names that are not lowercase tokens,
+ * values with NUL, CR or LF, connection-specific
+ * headers, `te` other than `trailers`, or a missing `:method`, `:scheme` or `:path`.
+ */
+function requestHeaders(fields: readonly string[]): Record<string, string> | undefined {
+  const headers: Record<string, string> = {};
+  let regularSeen = false;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i] as string;
+    const value = fields[i + 1] as string;
+    if (name.startsWith(":")) {
+      if (regularSeen || !REQUEST_PSEUDO_HEADERS.has(name) || name in headers) return undefined;
+    } else {
+      regularSeen = true;
+      if (!HEADER_NAME.test(name) || FORBIDDEN_HEADERS.has(name)) return undefined;
+      if (name === "te" && value !== "trailers") return undefined;
+    }
+    if (BAD_VALUE.test(value)) return undefined;
+    const previous = headers[name];
+    headers[name] = previous === undefined ? value : `${previous}, ${value}`;
+  }
+  if (headers[":method"] === undefined || headers[":scheme"] === undefined || headers[":path"] === undefined) {
+    return undefined;
+  }
+  return headers;
+}

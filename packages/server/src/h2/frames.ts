@@ -1,0 +1,91 @@
+/** HTTP/2 frame layout and codes (RFC 9113 §4, §6, §7). */
+
+export const FRAME_HEADER_BYTES = 9;
+/** What every HTTP/2 connection starts with, from the client. */
+export const CLIENT_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+
+export const FrameType = {
+  DATA: 0x0,
+  HEADERS: 0x1,
+  PRIORITY: 0x2,
+  RST_STREAM: 0x3,
+  SETTINGS: 0x4,
+  PUSH_PROMISE: 0x5,
+  PING: 0x6,
+  GOAWAY: 0x7,
+  WINDOW_UPDATE: 0x8,
+  CONTINUATION: 0x9,
+} as const;
+
+export const Flag = {
+  END_STREAM: 0x1,
+  ACK: 0x1,
+  END_HEADERS: 0x4,
+  PADDED: 0x8,
+  PRIORITY: 0x20,
+} as const;
+
+export const ErrorCode = {
+  NO_ERROR: 0x0,
+  PROTOCOL_ERROR: 0x1,
+  INTERNAL_ERROR: 0x2,
+  FLOW_CONTROL_ERROR: 0x3,
+  STREAM_CLOSED: 0x5,
+  FRAME_SIZE_ERROR: 0x6,
+  REFUSED_STREAM: 0x7,
+  CANCEL: 0x8,
+  COMPRESSION_ERROR: 0x9,
+  ENHANCE_YOUR_CALM: 0xb,
+} as const;
+
+export const Setting = {
+  HEADER_TABLE_SIZE: 0x1,
+  ENABLE_PUSH: 0x2,
+  MAX_CONCURRENT_STREAMS: 0x3,
+  INITIAL_WINDOW_SIZE: 0x4,
+  MAX_FRAME_SIZE: 0x5,
+  MAX_HEADER_LIST_SIZE: 0x6,
+} as const;
+
+export const DEFAULT_WINDOW = 65_535;
+export const DEFAULT_MAX_FRAME = 16_384;
+export const MAX_WINDOW = 2 ** 31 - 1;
+
+/** A frame's 9-byte header. */
+export function frameHeader(length: number, type: number, flags: number, streamId: number): Buffer {
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  header.writeUIntBE(length, 0, 3);
+  header[3] = type;
+  header[4] = flags;
+  header.writeUInt32BE(streamId, 5);
+  return header;
+}
+
+/** A whole frame with a small payload. */
+export function frame(type: number, flags: number, streamId: number, payload: Uint8Array = EMPTY): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  out.writeUIntBE(payload.length, 0, 3);
+  out[3] = type;
+  out[4] = flags;
+  out.writeUInt32BE(streamId, 5);
+  out.set(payload, FRAME_HEADER_BYTES);
+  return out;
+}
+
+/** RST_STREAM or GOAWAY-style 32-bit payloads. */
+export function uint32(value: number): Buffer {
+  const out = Buffer.allocUnsafe(4);
+  out.writeUInt32BE(value >>> 0, 0);
+  return out;
+}
+
+export function settingsPayload(settings: readonly (readonly [number, number])[]): Buffer {
+  const out = Buffer.allocUnsafe(settings.length * 6);
+  settings.forEach(([id, value], i) => {
+    out.writeUInt16BE(id, i * 6);
+    out.writeUInt32BE(value, i * 6 + 2);
+  });
+  return out;
+}
+
+const EMPTY = new Uint8Array(0);

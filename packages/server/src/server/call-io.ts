@@ -1,0 +1,179 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { H2Stream } from "../h2/stream.js";
+
+/** What a request's context values are read from. */
+export interface RequestSource {
+  readonly rawHeaders: readonly string[];
+  readonly headers: IncomingHttpHeaders;
+  /** Set by berthd's own HTTP/2 transport, which serves only unix sockets. */
+  readonly viaUnixSocket?: boolean;
+}
+
+/**
+ * One gRPC call's request and response, whichever HTTP/2 stack carries it:
+ * Node's (through its compatibility API) or berthd's own on the unix socket.
+ */
+export interface CallIo {
+  readonly headers: IncomingHttpHeaders;
+  readonly source: RequestSource;
+  /** `:authority` and `:path`. */
+  readonly authority: string;
+  readonly path: string;
+  onData(listener: (chunk: Buffer) => void): void;
+  onEnd(listener: () => void): void;
+  /** The stream is gone (answered, reset, or its connection closed). */
+  onClose(listener: () => void): void;
+  readonly destroyed: boolean;
+  readonly headersSent: boolean;
+  readonly writableNeedDrain: boolean;
+  /** Resolves when more may be written, or the stream is gone. */
+  drained(): Promise<void>;
+  /** Response headers, `:status` 200. */
+  respond(headers: Readonly<Record<string, string>>): void;
+  write(data: Buffer): void;
+  /** The last data, if any, then the trailers. */
+  end(trailers: Readonly<Record<string, string>>, data?: readonly Buffer[]): void;
+}
+
+/** A call carried by Node's HTTP/2 compatibility API. */
+export class NodeCallIo implements CallIo {
+  constructor(
+    private readonly request: Http2ServerRequest,
+    private readonly response: Http2ServerResponse,
+  ) {}
+
+  get headers(): IncomingHttpHeaders {
+    return this.request.headers;
+  }
+
+  get source(): RequestSource {
+    return this.request;
+  }
+
+  get authority(): string {
+    return this.request.authority;
+  }
+
+  get path(): string {
+    return this.request.url;
+  }
+
+  onData(listener: (chunk: Buffer) => void): void {
+    this.request.on("data", listener);
+  }
+
+  onEnd(listener: () => void): void {
+    this.request.once("end", listener);
+  }
+
+  onClose(listener: () => void): void {
+    this.response.once("close", listener);
+  }
+
+  get destroyed(): boolean {
+    return this.response.stream.destroyed;
+  }
+
+  get headersSent(): boolean {
+    return this.response.headersSent;
+  }
+
+  get writableNeedDrain(): boolean {
+    return this.response.stream.writableNeedDrain;
+  }
+
+  drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.response.off("drain", done);
+        this.response.off("close", done);
+        resolve();
+      };
+      this.response.once("drain", done);
+      this.response.once("close", done);
+    });
+  }
+
+  respond(headers: Readonly<Record<string, string>>): void {
+    this.response.writeHead(200, headers);
+  }
+
+  write(data: Buffer): void {
+    this.response.write(data);
+  }
+
+  end(trailers: Readonly<Record<string, string>>, data: readonly Buffer[] = []): void {
+    this.response.addTrailers(trailers);
+    for (let i = 0; i < data.length - 1; i++) this.response.write(data[i]);
+    this.response.end(data[data.length - 1]);
+  }
+}
+
+/** A call carried by berthd's own HTTP/2 transport. */
+export class H2CallIo implements CallIo {
+  readonly source: RequestSource;
+
+  constructor(private readonly stream: H2Stream) {
+    this.source = { rawHeaders: stream.rawHeaders, headers: stream.headers, viaUnixSocket: true };
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return this.stream.headers;
+  }
+
+  get authority(): string {
+    return this.stream.headers[":authority"] ?? this.stream.headers.host ?? "";
+  }
+
+  get path(): string {
+    return this.stream.headers[":path"] ?? "";
+  }
+
+  onData(listener: (chunk: Buffer) => void): void {
+    this.stream.onData = listener;
+  }
+
+  onEnd(listener: () => void): void {
+    this.stream.onEnd = listener;
+  }
+
+  onClose(listener: () => void): void {
+    this.stream.onClose = listener;
+  }
+
+  get destroyed(): boolean {
+    return this.stream.destroyed;
+  }
+
+  get headersSent(): boolean {
+    return this.stream.headersSent;
+  }
+
+  get writableNeedDrain(): boolean {
+    return this.stream.writableNeedDrain;
+  }
+
+  drained(): Promise<void> {
+    return this.stream.drained();
+  }
+
+  respond(headers: Readonly<Record<string, string>>): void {
+    this.stream.respond(200, flat(headers));
+  }
+
+  write(data: Buffer): void {
+    this.stream.write(data);
+  }
+
+  end(trailers: Readonly<Record<string, string>>, data: readonly Buffer[] = []): void {
+    for (const part of data) this.stream.write(part);
+    this.stream.end(flat(trailers));
+  }
+}
+
+function flat(record: Readonly<Record<string, string>>): string[] {
+  const fields: string[] = [];
+  for (const name in record) fields.push(name, record[name] as string);
+  return fields;
+}

@@ -1,0 +1,141 @@
+import type { ContextValues } from "@connectrpc/connect";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import { ErrorCode } from "../h2/frames.js";
+import type { H2Stream } from "../h2/stream.js";
+import { H2CallIo, type RequestSource } from "./call-io.js";
+import type { GrpcFastPath } from "./grpc-fast-path.js";
+
+/** Request bytes a Connect handler may leave unread before its stream is reset. */
+const MAX_UNREAD_BYTES = 32 * 1024 * 1024;
+
+/** What {@link createStreamHandler} serves calls with. */
+export interface StreamHandlerOptions {
+  readonly fastPath: GrpcFastPath;
+  /** Connect's handlers (gRPC, gRPC-Web and Connect) for everything the fast path leaves. */
+  readonly handlers: readonly UniversalHandler[];
+  readonly contextValues: (request: RequestSource) => ContextValues;
+}
+
+/**
+ * Serves the streams of berthd's own HTTP/2 transport: plain gRPC calls on the
+ * fast path, every other call through Connect's handlers (as the Connect adapter
+ * does on Node's HTTP/2), unknown paths with 404.
+ */
+export function createStreamHandler(options: StreamHandlerOptions): (stream: H2Stream) => void {
+  const byPath = new Map(options.handlers.map((handler) => [handler.requestPath, handler]));
+  return (stream) => {
+    if (options.fastPath.serve(new H2CallIo(stream), stream.headers[":method"] ?? "")) return;
+    const path = stream.headers[":path"] ?? "";
+    const handler = byPath.get(path.split("?", 1)[0] ?? "");
+    if (handler === undefined) {
+      stream.respond(404, [], true);
+      return;
+    }
+    serveUniversal(stream, handler, options).catch(() => {
+      if (!stream.headersSent) stream.respond(500, [], true);
+      else stream.reset(ErrorCode.INTERNAL_ERROR);
+    });
+  };
+}
+
+async function serveUniversal(stream: H2Stream, handler: UniversalHandler, options: StreamHandlerOptions) {
+  const abort = new AbortController();
+  const body = new RequestBody(stream);
+  stream.onClose = (code) => {
+    body.close();
+    if (code !== ErrorCode.NO_ERROR) abort.abort();
+  };
+  let header: Headers;
+  try {
+    header = requestHeaders(stream.rawHeaders);
+  } catch {
+    stream.respond(400, [], true);
+    return;
+  }
+  const source: RequestSource = { rawHeaders: stream.rawHeaders, headers: stream.headers, viaUnixSocket: true };
+  const response = await handler({
+    httpVersion: "2.0",
+    method: stream.headers[":method"] ?? "",
+    url: `http://${stream.headers[":authority"] ?? stream.headers.host ?? "localhost"}${stream.headers[":path"] ?? ""}`,
+    header,
+    body,
+    signal: abort.signal,
+    contextValues: options.contextValues(source),
+  });
+  stream.respond(response.status, fields(response.header));
+  if (response.body !== undefined) {
+    for await (const chunk of response.body) {
+      if (stream.destroyed) break;
+      stream.write(chunk);
+      if (stream.writableNeedDrain) await stream.drained();
+    }
+  }
+  stream.end(response.trailer === undefined ? undefined : fields(response.trailer));
+}
+
+/** A request body as the async iterable Connect reads, from the stream's DATA frames. */
+class RequestBody implements AsyncIterable<Uint8Array> {
+  private readonly chunks: Buffer[] = [];
+  private unread = 0;
+  private ended = false;
+  private wake: (() => void) | undefined;
+
+  constructor(stream: H2Stream) {
+    stream.onData = (chunk) => {
+      this.chunks.push(chunk);
+      this.unread += chunk.length;
+      // The transport grants window as data arrives: a handler that stops reading must not hold it all.
+      if (this.unread > MAX_UNREAD_BYTES) stream.reset(ErrorCode.ENHANCE_YOUR_CALM);
+      this.notify();
+    };
+    stream.onEnd = () => {
+      this.ended = true;
+      this.notify();
+    };
+  }
+
+  /** The stream is gone: the body ends where it is. */
+  close(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const chunk = this.chunks.shift();
+      if (chunk !== undefined) {
+        this.unread -= chunk.length;
+        yield chunk;
+        continue;
+      }
+      if (this.ended) return;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
+
+/** The request's regular headers (repeated names kept); throws on a value WHATWG Headers refuses. */
+function requestHeaders(rawHeaders: readonly string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (!name.startsWith(":")) headers.append(name, rawHeaders[i + 1] as string);
+  }
+  return headers;
+}
+
+function fields(headers: Headers | undefined): string[] {
+  const flat: string[] = [];
+  headers?.forEach((value, name) => {
+    flat.push(name, value);
+  });
+  return flat;
+}
