@@ -4,8 +4,8 @@ import {
   DEFAULT_MAX_FRAME,
   DEFAULT_WINDOW,
   ErrorCode,
-  FRAME_HEADER_BYTES,
   Flag,
+  FRAME_HEADER_BYTES,
   FrameType,
   frame,
   frameHeader,
@@ -196,17 +196,21 @@ export class H2Connection implements StreamOwner {
     }
     switch (type) {
       case FrameType.DATA:
-        return this.onData(flags, id, payload);
+        this.onData(flags, id, payload);
+        return;
       case FrameType.HEADERS:
-        return this.onHeaders(flags, id, payload);
+        this.onHeaders(flags, id, payload);
+        return;
       case FrameType.PRIORITY:
         if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PRIORITY on stream 0");
         if (payload.length !== 5) this.refuse(id, ErrorCode.FRAME_SIZE_ERROR);
         return;
       case FrameType.RST_STREAM:
-        return this.onReset(id, payload);
+        this.onReset(id, payload);
+        return;
       case FrameType.SETTINGS:
-        return this.onSettings(flags, id, payload);
+        this.onSettings(flags, id, payload);
+        return;
       case FrameType.PING:
         if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
         if (payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PING of the wrong size");
@@ -218,9 +222,11 @@ export class H2Connection implements StreamOwner {
         this.closeWhenIdle();
         return;
       case FrameType.WINDOW_UPDATE:
-        return this.onWindowUpdate(id, payload);
+        this.onWindowUpdate(id, payload);
+        return;
       case FrameType.CONTINUATION:
-        return this.onContinuation(flags, id, payload);
+        this.onContinuation(flags, id, payload);
+        return;
       case FrameType.PUSH_PROMISE:
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE from a client");
       default:
@@ -362,7 +368,8 @@ export class H2Connection implements StreamOwner {
         this.peerInitialWindow = value;
         for (const stream of this.streams.values()) {
           stream.sendWindow += delta;
-          if (stream.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window overflow");
+          if (stream.sendWindow > MAX_WINDOW)
+            throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window overflow");
         }
       } else if (setting === Setting.MAX_FRAME_SIZE) {
         if (value < DEFAULT_MAX_FRAME || value > 16_777_215) {
@@ -389,7 +396,8 @@ export class H2Connection implements StreamOwner {
     }
     const stream = this.streams.get(id);
     if (stream === undefined) {
-      if (id > this.lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE on an idle stream");
+      if (id > this.lastStreamId)
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE on an idle stream");
       return;
     }
     if (increment === 0) {
@@ -443,7 +451,10 @@ export class H2Connection implements StreamOwner {
       const part = block.subarray(at, at + this.peerMaxFrame);
       const last = at + this.peerMaxFrame >= block.length;
       const type = at === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;
-      this.queue(frameHeader(part.length, type, (at === 0 ? endFlag : 0) | (last ? Flag.END_HEADERS : 0), stream.id), part);
+      this.queue(
+        frameHeader(part.length, type, (at === 0 ? endFlag : 0) | (last ? Flag.END_HEADERS : 0), stream.id),
+        part,
+      );
     }
   }
 

@@ -1,8 +1,13 @@
 import { createConnectRouter } from "@connectrpc/connect";
-import { type ConnectNodeAdapterOptions, connectNodeAdapter } from "@connectrpc/connect-node";
-import type { H2Stream } from "../h2/stream.js";
+import {
+  type ConnectNodeAdapterOptions,
+  compressionBrotli,
+  compressionGzip,
+  connectNodeAdapter,
+} from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { createExchange, type Exchange } from "../events/exchange.js";
+import type { H2Stream } from "../h2/stream.js";
 import { createLocal } from "../local/index.js";
 import { sweepExpiredLeases } from "../local/lease-expiry.js";
 import { createRoutes, createServiceImplementations } from "../services/routes.js";
@@ -84,9 +89,7 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
       ...(options.token === undefined ? {} : { token: options.token }),
     });
     const handler = withCors(options.corsOrigins ?? [], served);
-    listeners.push(
-      await listenUnix(served.serveStream, { path: options.address, uid: options.uid, gid: options.gid }),
-    );
+    listeners.push(await listenUnix(served.serveStream, { path: options.address, uid: options.uid, gid: options.gid }));
     if (options.listen !== undefined) listeners.push(await listenTcp(handler, { ...options.listen, tls: options.tls }));
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.close(0)));
@@ -163,8 +166,18 @@ export function createHandler(
     contextValues: requestContextValues,
     ...limits,
   });
-  const fastPath = createGrpcFastPath({ implementations, interceptors, contextValues: requestContextValues, ...limits });
-  const router = createConnectRouter({ interceptors, ...limits });
+  const fastPath = createGrpcFastPath({
+    implementations,
+    interceptors,
+    contextValues: requestContextValues,
+    ...limits,
+  });
+  // The same compressions as the Connect adapter accepts by default.
+  const router = createConnectRouter({
+    interceptors,
+    acceptCompression: [compressionGzip, compressionBrotli],
+    ...limits,
+  });
   createRoutes(implementations)(router);
   const serveStream = createStreamHandler({
     fastPath,

@@ -1,0 +1,219 @@
+import http2 from "node:http2";
+import net from "node:net";
+import { CreateContainerRequestSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeHeaderBlock } from "../../src/h2/hpack.js";
+import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
+import { frame as envelope, rawGrpcCall } from "../support/grpc-raw.js";
+
+// berthd's own HTTP/2 transport on the unix socket, spoken to frame by frame.
+const HEALTH = "/grpc.health.v1.Health/Check";
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+let berthd: BerthdProcess;
+beforeAll(async () => {
+  berthd = await startBerthdProcess();
+});
+afterAll(async () => {
+  await berthd.dispose();
+});
+
+interface Frame {
+  readonly type: number;
+  readonly flags: number;
+  readonly stream: number;
+  readonly payload: Buffer;
+}
+
+const rawFrame = (type: number, flags: number, stream: number, payload: Uint8Array = Buffer.alloc(0)) => {
+  const out = Buffer.alloc(9 + payload.length);
+  out.writeUIntBE(payload.length, 0, 3);
+  out[3] = type;
+  out[4] = flags;
+  out.writeUInt32BE(stream, 5);
+  out.set(payload, 9);
+  return out;
+};
+
+const requestBlock = (path: string, extra: string[] = []) =>
+  encodeHeaderBlock([
+    ":method",
+    "POST",
+    ":scheme",
+    "http",
+    ":path",
+    path,
+    ":authority",
+    "localhost",
+    "content-type",
+    "application/grpc",
+    "te",
+    "trailers",
+    ...extra,
+  ]);
+
+/** A client that writes raw frames and collects the frames berthd sends, with the reads they came in. */
+async function rawConnection(settings: Buffer = Buffer.alloc(0)) {
+  const socket = net.connect(berthd.socket);
+  await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  const frames: Frame[] = [];
+  const reads: number[] = [];
+  let pending = Buffer.alloc(0);
+  let ended = false;
+  socket.on("data", (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 9) {
+      const length = pending.readUIntBE(0, 3);
+      if (pending.length < 9 + length) break;
+      frames.push({
+        type: pending[3] as number,
+        flags: pending[4] as number,
+        stream: pending.readUInt32BE(5) & 0x7fffffff,
+        payload: pending.subarray(9, 9 + length),
+      });
+      reads.push(reads.length === 0 ? 0 : (reads[reads.length - 1] as number));
+      pending = pending.subarray(9 + length);
+    }
+  });
+  socket.on("end", () => {
+    ended = true;
+  });
+  socket.on("error", () => undefined);
+  socket.write(Buffer.concat([PREFACE, rawFrame(4, 0, 0, settings)]));
+  const waitFor = async (match: (frame: Frame) => boolean, timeoutMs = 5000): Promise<Frame> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = frames.find(match);
+      if (found !== undefined) return found;
+      if (Date.now() > deadline)
+        throw new Error(`no such frame; got ${JSON.stringify(frames.map((f) => [f.type, f.flags, f.stream]))}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  return { socket, frames, waitFor, ended: () => ended };
+}
+
+describe("berthd's HTTP/2 transport", () => {
+  it("answers a call with HEADERS, DATA and trailers, and PING with PING", async () => {
+    const client = await rawConnection();
+    client.socket.write(
+      Buffer.concat([
+        rawFrame(1, 0x4, 1, requestBlock(HEALTH)),
+        rawFrame(0, 0x1, 1, envelope(new Uint8Array(0))),
+        rawFrame(6, 0, 0, Buffer.from("12345678")),
+      ]),
+    );
+    const ping = await client.waitFor((f) => f.type === 6 && f.flags === 1);
+    expect(ping.payload.toString()).toBe("12345678");
+    const trailers = await client.waitFor((f) => f.type === 1 && f.stream === 1 && (f.flags & 0x1) !== 0);
+    const onStream = client.frames.filter((f) => f.stream === 1).map((f) => f.type);
+    expect(onStream).toEqual([1, 0, 1]);
+    expect(trailers.payload.includes(Buffer.from("grpc-status"))).toBe(true);
+    client.socket.destroy();
+  });
+
+  it("honours a client's small window: a 200-container listing arrives whole", async () => {
+    const namespace = { "containerd-namespace": "h2-window" };
+    for (let i = 0; i < 200; i++) {
+      const request = toBinary(
+        CreateContainerRequestSchema,
+        create(CreateContainerRequestSchema, {
+          container: {
+            id: `c-${i}`,
+            runtime: { name: "io.containerd.runc.v2" },
+            spec: { typeUrl: "types.containerd.io/opencontainers/runtime-spec/1/Spec", value: new Uint8Array(100) },
+          },
+        }),
+      );
+      const created = await rawGrpcCall(
+        berthd.socket,
+        "/containerd.services.containers.v1.Containers/Create",
+        request,
+        namespace,
+      );
+      expect(created.status).toBe("0");
+    }
+    const session = http2.connect("http://localhost", {
+      createConnection: () => net.connect(berthd.socket),
+      settings: { initialWindowSize: 1000 },
+    });
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/containerd.services.containers.v1.Containers/List",
+      "content-type": "application/grpc",
+      te: "trailers",
+      ...namespace,
+    });
+    const body: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => body.push(chunk));
+    const status = new Promise<string | undefined>((resolve) =>
+      stream.once("trailers", (headers) => resolve(headers["grpc-status"] as string | undefined)),
+    );
+    stream.end(envelope(new Uint8Array(0)));
+    expect(await status).toBe("0");
+    const listing = Buffer.concat(body);
+    expect(listing.readUInt32BE(1)).toBe(listing.length - 5);
+    expect(listing.length).toBeGreaterThan(200 * 100);
+    session.close();
+  });
+
+  it("refuses streams beyond 1,000 open at once", async () => {
+    const client = await rawConnection();
+    const block = requestBlock(HEALTH);
+    const opens: Buffer[] = [];
+    for (let i = 0; i < 1001; i++) opens.push(rawFrame(1, 0x4, 1 + 2 * i, block));
+    client.socket.write(Buffer.concat(opens));
+    const refused = await client.waitFor((f) => f.type === 3 && f.stream === 2001);
+    expect(refused.payload.readUInt32BE(0)).toBe(7);
+    client.socket.destroy();
+  });
+
+  it("answers 431 to a request whose headers are too large", async () => {
+    const client = await rawConnection();
+    const block = requestBlock(HEALTH, ["x-big", "v".repeat(70_000)]);
+    const frames: Buffer[] = [];
+    for (let at = 0; at < block.length; at += 16_384) {
+      const part = block.subarray(at, at + 16_384);
+      const last = at + 16_384 >= block.length;
+      frames.push(rawFrame(at === 0 ? 1 : 9, (at === 0 ? 0x1 : 0) | (last ? 0x4 : 0), 1, part));
+    }
+    client.socket.write(Buffer.concat(frames));
+    const answer = await client.waitFor((f) => f.type === 1 && f.stream === 1);
+    expect(answer.payload.includes(Buffer.from("431"))).toBe(true);
+    client.socket.destroy();
+  });
+
+  it.each([
+    ["DATA on stream 0", () => rawFrame(0, 0, 0, Buffer.from("x")), 1],
+    [
+      "a HEADERS frame with a broken header block",
+      () => rawFrame(1, 0x4, 1, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x7f])),
+      9,
+    ],
+    ["CONTINUATION without HEADERS", () => rawFrame(9, 0x4, 1, Buffer.from([0x82])), 1],
+    ["a frame larger than 16 KiB", () => rawFrame(0, 0, 1, Buffer.alloc(20_000)), 6],
+    ["a WINDOW_UPDATE that overflows the window", () => rawFrame(8, 0, 0, Buffer.from([0x7f, 0xff, 0xff, 0xff])), 3],
+  ])("closes the connection with GOAWAY on %s, and keeps serving", async (_, bad, code) => {
+    const client = await rawConnection();
+    client.socket.write(bad());
+    const goaway = await client.waitFor((f) => f.type === 7);
+    expect(goaway.payload.readUInt32BE(4)).toBe(code);
+    client.socket.destroy();
+    const health = await rawGrpcCall(berthd.socket, HEALTH, new Uint8Array(0), {});
+    expect(health.status).toBe("0");
+  });
+
+  it("closes a connection that resets streams faster than it could use them", async () => {
+    const client = await rawConnection();
+    const block = requestBlock(HEALTH);
+    const burst: Buffer[] = [];
+    for (let i = 0; i < 2500; i++) {
+      burst.push(rawFrame(1, 0x4, 1 + 2 * i, block), rawFrame(3, 0, 1 + 2 * i, Buffer.from([0, 0, 0, 8])));
+    }
+    client.socket.write(Buffer.concat(burst));
+    const goaway = await client.waitFor((f) => f.type === 7);
+    expect(goaway.payload.readUInt32BE(4)).toBe(0xb);
+    client.socket.destroy();
+  });
+});
