@@ -1,4 +1,4 @@
-import { chmod, chown, lstat, mkdir, unlink } from "node:fs/promises";
+import { chmod, chown, lstat, mkdir, rename, unlink } from "node:fs/promises";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
@@ -76,11 +76,16 @@ export async function listenUnix(
     // A connection accepted after shutdown began gets GOAWAY at once, like those before it.
     if (closing) void connection.shutdown();
   });
-  await listen(server, { path }, path);
-  await chmod(path, 0o660);
+  // Bound under a temporary name and renamed once its mode and owner are set, so
+  // that nobody can connect while the socket still has the umask's permissions.
+  const bound = `${path}.${process.pid}.new`;
+  await unlink(bound).catch(() => undefined);
+  await listen(server, { path: bound }, path);
+  await chmod(bound, 0o660);
   if (options.uid !== undefined || options.gid !== undefined) {
-    await chown(path, options.uid ?? -1, options.gid ?? -1);
+    await chown(bound, options.uid ?? -1, options.gid ?? -1);
   }
+  await rename(bound, path);
   return {
     address: `unix:${path}`,
     async close(graceMs) {

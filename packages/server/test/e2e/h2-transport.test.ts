@@ -204,6 +204,16 @@ describe("berthd's HTTP/2 transport", () => {
     expect(health.status).toBe("0");
   });
 
+  it("closes a connection whose header block never ends (CONTINUATION flood)", async () => {
+    const client = await rawConnection();
+    const flood = [rawFrame(1, 0, 1, requestBlock(HEALTH))];
+    for (let i = 0; i < 12; i++) flood.push(rawFrame(9, 0, 1, Buffer.alloc(16_384, 0x82)));
+    client.socket.write(Buffer.concat(flood));
+    const goaway = await client.waitFor((f) => f.type === 7);
+    expect(goaway.payload.readUInt32BE(4)).toBe(0xb);
+    client.socket.destroy();
+  });
+
   it("closes a connection that resets streams faster than it could use them", async () => {
     const client = await rawConnection();
     const block = requestBlock(HEALTH);
