@@ -29,6 +29,7 @@ export interface H2ConnectionOptions {
   readonly connectionWindow: number;
 }
 
+/** berthd's limits: Node's own defaults for streams and headers, wide windows for 2 MB listings. */
 export const DEFAULT_H2_OPTIONS: H2ConnectionOptions = {
   maxConcurrentStreams: 1000,
   maxHeaderListSize: 64 * 1024,
@@ -96,7 +97,6 @@ export class H2Connection implements StreamOwner {
     this.decoder = new HpackDecoder({ maxHeaderListSize: options.maxHeaderListSize });
     this.receiveWindow = options.connectionWindow;
     this.done = new Promise((resolve) => socket.once("close", () => resolve()));
-    socket.setNoDelay?.(true);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("error", () => this.terminate(ErrorCode.INTERNAL_ERROR));
     socket.on("close", () => this.terminate(ErrorCode.CANCEL));
@@ -121,11 +121,6 @@ export class H2Connection implements StreamOwner {
   /** Whether the socket holds more unsent bytes than it should. */
   get congested(): boolean {
     return this.socket.writableLength > CONGESTED_BYTES;
-  }
-
-  /** Streams open now. */
-  get openStreams(): number {
-    return this.streams.size;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { ErrorCode } from "./frames.js";
 import { encodeHeaderBlock } from "./hpack.js";
 
 /** What a stream needs from its connection. */
@@ -100,7 +101,7 @@ export class H2Stream {
   }
 
   /** Resets the stream with `code` (CANCEL by default). */
-  reset(code = 0x8): void {
+  reset(code: number = ErrorCode.CANCEL): void {
     if (this.closed) return;
     this.owner.resetStream(this, code);
   }

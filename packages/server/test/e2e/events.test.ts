@@ -217,7 +217,9 @@ describe("in-process berthd handler over HTTP/2", () => {
     const db = new MemoryLevel<string, Uint8Array>({ keyEncoding: "utf8", valueEncoding: "view" });
     const store = await createLevelStore(db as unknown as Database);
     exchange = createExchange();
-    listener = await listenUnix(createHandler(store, exchange, pino({ level: "silent" })).serveStream, { path: socket });
+    listener = await listenUnix(createHandler(store, exchange, pino({ level: "silent" })).serveStream, {
+      path: socket,
+    });
   });
   afterAll(async () => {
     exchange.close();
