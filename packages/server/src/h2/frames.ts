@@ -1,9 +1,11 @@
 /** HTTP/2 frame layout and codes (RFC 9113 §4, §6, §7). */
 
+/** Length, type, flags and stream id: every frame starts with them. */
 export const FRAME_HEADER_BYTES = 9;
 /** What every HTTP/2 connection starts with, from the client. */
 export const CLIENT_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
+/** Frame types (RFC 9113 §6). */
 export const FrameType = {
   DATA: 0x0,
   HEADERS: 0x1,
@@ -17,6 +19,7 @@ export const FrameType = {
   CONTINUATION: 0x9,
 } as const;
 
+/** Frame flags; END_STREAM and ACK share a bit on different frame types. */
 export const Flag = {
   END_STREAM: 0x1,
   ACK: 0x1,
@@ -25,6 +28,7 @@ export const Flag = {
   PRIORITY: 0x20,
 } as const;
 
+/** Error codes of RST_STREAM and GOAWAY (RFC 9113 §7). */
 export const ErrorCode = {
   NO_ERROR: 0x0,
   PROTOCOL_ERROR: 0x1,
@@ -38,6 +42,7 @@ export const ErrorCode = {
   ENHANCE_YOUR_CALM: 0xb,
 } as const;
 
+/** SETTINGS identifiers (RFC 9113 §6.5.2). */
 export const Setting = {
   HEADER_TABLE_SIZE: 0x1,
   ENABLE_PUSH: 0x2,
@@ -47,8 +52,11 @@ export const Setting = {
   MAX_HEADER_LIST_SIZE: 0x6,
 } as const;
 
+/** The initial flow-control window of a connection and of every stream. */
 export const DEFAULT_WINDOW = 65_535;
+/** The largest frame payload a peer must accept, and the largest berthd accepts. */
 export const DEFAULT_MAX_FRAME = 16_384;
+/** No window may grow beyond this. */
 export const MAX_WINDOW = 2 ** 31 - 1;
 
 /** A frame's 9-byte header. */
@@ -72,13 +80,14 @@ export function frame(type: number, flags: number, streamId: number, payload: Ui
   return out;
 }
 
-/** RST_STREAM or GOAWAY-style 32-bit payloads. */
+/** A 32-bit big-endian payload (RST_STREAM, WINDOW_UPDATE). */
 export function uint32(value: number): Buffer {
   const out = Buffer.allocUnsafe(4);
   out.writeUInt32BE(value >>> 0, 0);
   return out;
 }
 
+/** A SETTINGS payload of [identifier, value] pairs. */
 export function settingsPayload(settings: readonly (readonly [number, number])[]): Buffer {
   const out = Buffer.allocUnsafe(settings.length * 6);
   settings.forEach(([id, value], i) => {
