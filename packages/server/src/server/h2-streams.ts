@@ -71,6 +71,9 @@ async function serveUniversal(stream: H2Stream, handler: UniversalHandler, optio
     }
   }
   stream.end(response.trailer === undefined ? undefined : fields(response.trailer));
+  // Answered before the request ended (refused early, e.g. for its size): tell the
+  // client to stop sending (RFC 9113 §8.1), once the whole answer is out.
+  if (stream.localClosed && !stream.remoteClosed) stream.reset(ErrorCode.NO_ERROR);
 }
 
 /** A request body as the async iterable Connect reads, from the stream's DATA frames. */

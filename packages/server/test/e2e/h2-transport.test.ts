@@ -163,6 +163,26 @@ describe("berthd's HTTP/2 transport", () => {
     session.close();
   });
 
+  it("resets a request it refused before the client finished sending (gRPC-Web, 20 MiB declared)", async () => {
+    const session = http2.connect("http://localhost", { createConnection: () => net.connect(berthd.socket) });
+    const stream = session.request({
+      ":method": "POST",
+      ":path": HEALTH,
+      "content-type": "application/grpc-web+proto",
+    });
+    const header = Buffer.alloc(5);
+    header.writeUInt32BE(20 * 1024 * 1024, 1);
+    stream.write(header);
+    const body: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => body.push(chunk));
+    const closed = new Promise<number>((resolve) => stream.once("close", () => resolve(stream.rstCode ?? -1)));
+    stream.on("error", () => undefined);
+    // The request is never ended: berthd answers, then tells the client to stop (RST_STREAM NO_ERROR).
+    expect(await closed).toBe(0);
+    expect(Buffer.concat(body).toString("latin1")).toMatch(/grpc-status: ?8/);
+    session.close();
+  });
+
   it("refuses streams beyond 1,000 open at once", async () => {
     const client = await rawConnection();
     const block = requestBlock(HEALTH);
