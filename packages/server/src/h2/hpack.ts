@@ -1,12 +1,17 @@
-/** HPACK (RFC 7541): header blocks decoded with their dynamic table, and encoded without one. */
+/**
+ * HPACK (RFC 7541) for the server side of HTTP/2: request header blocks are decoded with the
+ * connection's dynamic table; response header blocks are encoded so that they need no table at all.
+ */
 
 /** A header block that cannot be decoded: an HTTP/2 connection error COMPRESSION_ERROR. */
 export class HpackError extends Error {
   override readonly name = "HpackError";
 }
 
-/** RFC 7541 Appendix A, entries 1–61, as [name, value]. */
-const STATIC_TABLE: readonly (readonly [string, string])[] = [
+type Entry = readonly [name: string, value: string];
+
+/** RFC 7541 Appendix A: entry `i` has index `i + 1`. */
+const STATIC_TABLE: readonly Entry[] = [
   [":authority", ""],
   [":method", "GET"],
   [":method", "POST"],
@@ -70,274 +75,414 @@ const STATIC_TABLE: readonly (readonly [string, string])[] = [
   ["www-authenticate", ""],
 ];
 
-/** Static-table index of each name's first entry, for the encoder. */
-const STATIC_NAME_INDEX = new Map<string, number>();
-STATIC_TABLE.forEach(([name], i) => {
-  if (!STATIC_NAME_INDEX.has(name)) STATIC_NAME_INDEX.set(name, i + 1);
-});
+/** RFC 7541 §4.1: what each entry costs beyond its name and value bytes. */
+const ENTRY_OVERHEAD = 32;
+
+/** Integers above this are refused: nothing in a header block legitimately needs more than 31 bits. */
+const MAX_INTEGER = 2 ** 31 - 1;
 
 /**
- * The bit length of each symbol's Huffman code (RFC 7541 Appendix B), symbols
- * 0–256 (256 is EOS). The code is canonical: codes are assigned in order of
- * length, then of symbol, so the lengths determine every code.
+ * The length in bits of each symbol's code, symbols 0–255 then EOS (256), sixteen to a row.
+ * The code is canonical (codes assigned in order of length, then of symbol), so these lengths
+ * are all it takes to rebuild it.
  */
-const HUFFMAN_LENGTHS = [
-  13, 23, 28, 28, 28, 28, 28, 28, 28, 24, 30, 28, 28, 30, 28, 28, 28, 28, 28, 28, 28, 28, 30, 28, 28, 28, 28, 28, 28,
-  28, 28, 28, 6, 10, 10, 12, 13, 6, 8, 11, 10, 10, 8, 11, 8, 6, 6, 6, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 7, 8, 15, 6, 12, 10,
-  13, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 7, 8, 13, 19, 13, 14, 6, 15, 5, 6, 5, 6,
-  5, 6, 6, 6, 5, 7, 7, 6, 6, 6, 5, 6, 7, 6, 5, 5, 6, 7, 7, 7, 7, 7, 15, 11, 14, 13, 28, 20, 22, 20, 20, 22, 22, 22, 23,
-  22, 23, 23, 23, 23, 23, 24, 23, 24, 24, 22, 23, 24, 23, 23, 23, 23, 21, 22, 23, 22, 23, 23, 24, 22, 21, 20, 22, 22,
-  23, 23, 21, 23, 22, 22, 24, 21, 22, 23, 23, 21, 21, 22, 21, 23, 22, 23, 23, 20, 22, 22, 22, 23, 22, 22, 23, 26, 26,
-  20, 19, 22, 23, 22, 25, 26, 26, 26, 27, 27, 26, 24, 25, 19, 21, 26, 27, 27, 26, 27, 24, 21, 21, 26, 26, 28, 27, 27,
-  27, 20, 24, 20, 21, 22, 21, 21, 23, 22, 22, 25, 25, 24, 24, 26, 23, 26, 27, 26, 26, 27, 27, 27, 27, 27, 28, 27, 27,
-  27, 27, 27, 26, 30,
+const HUFFMAN_CODE_LENGTHS: readonly number[] = [
+  // 0x00
+  13, 23, 28, 28, 28, 28, 28, 28, 28, 24, 30, 28, 28, 30, 28, 28,
+  // 0x10
+  28, 28, 28, 28, 28, 28, 30, 28, 28, 28, 28, 28, 28, 28, 28, 28,
+  // 0x20: space, then ! " # $ % & ' ( ) * + , - . /
+  6, 10, 10, 12, 13, 6, 8, 11, 10, 10, 8, 11, 8, 6, 6, 6,
+  // 0x30: 0-9 : ; < = > ?
+  5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 7, 8, 15, 6, 12, 10,
+  // 0x40: @ A-O
+  13, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+  // 0x50: P-Z [ \ ] ^ _
+  7, 7, 7, 7, 7, 7, 7, 7, 8, 7, 8, 13, 19, 13, 14, 6,
+  // 0x60: ` a-o
+  15, 5, 6, 5, 6, 5, 6, 6, 6, 5, 7, 7, 6, 6, 6, 5,
+  // 0x70: p-z { | } ~ DEL
+  6, 7, 6, 5, 5, 6, 7, 7, 7, 7, 7, 15, 11, 14, 13, 28,
+  // 0x80
+  20, 22, 20, 20, 22, 22, 22, 23, 22, 23, 23, 23, 23, 23, 24, 23,
+  // 0x90
+  24, 24, 22, 23, 24, 23, 23, 23, 23, 21, 22, 23, 22, 23, 23, 24,
+  // 0xa0
+  22, 21, 20, 22, 22, 23, 23, 21, 23, 22, 22, 24, 21, 22, 23, 23,
+  // 0xb0
+  21, 21, 22, 21, 23, 22, 23, 23, 20, 22, 22, 22, 23, 22, 22, 23,
+  // 0xc0
+  26, 26, 20, 19, 22, 23, 22, 25, 26, 26, 26, 27, 27, 26, 24, 25,
+  // 0xd0
+  19, 21, 26, 27, 27, 26, 27, 24, 21, 21, 26, 26, 28, 27, 27, 27,
+  // 0xe0
+  20, 24, 20, 21, 22, 21, 21, 23, 22, 22, 25, 25, 24, 24, 26, 23,
+  // 0xf0
+  26, 27, 26, 26, 27, 27, 27, 27, 27, 28, 27, 27, 27, 27, 27, 26,
+  // EOS
+  30,
 ];
 
 const EOS = 256;
 
 /**
- * The Huffman code as a binary tree in two arrays: node `n`'s children are
- * `children[2n]` (bit 0) and `children[2n + 1]` (bit 1); a child below 0 is the
- * leaf of symbol `-child - 1`, 0 is "no such code".
+ * Each symbol's Huffman code as `[code, length]`, rebuilt from the code lengths (RFC 7541
+ * Appendix B). Exposed so tests can hold the rebuilt code against the RFC's table.
  */
-const HUFFMAN_TREE = (() => {
-  const codes = huffmanCodes();
+export function huffmanCodes(): [code: number, length: number][] {
+  const symbols = HUFFMAN_CODE_LENGTHS.map((_, symbol) => symbol).sort(
+    (a, b) => (HUFFMAN_CODE_LENGTHS[a] as number) - (HUFFMAN_CODE_LENGTHS[b] as number) || a - b,
+  );
+  const codes: [number, number][] = new Array(HUFFMAN_CODE_LENGTHS.length);
+  let code = 0;
+  let length = 0;
+  for (const symbol of symbols) {
+    const symbolLength = HUFFMAN_CODE_LENGTHS[symbol] as number;
+    code <<= symbolLength - length;
+    length = symbolLength;
+    codes[symbol] = [code, length];
+    code += 1;
+  }
+  return codes;
+}
+
+/*
+ * Decoding walks the code tree four bits at a time. A state is an inner node of the tree (the
+ * bits read since the last symbol); for each state and nibble, STEPS holds the state reached,
+ * the symbol completed on the way if any (no code is shorter than 5 bits, so at most one), or
+ * that EOS was reached. A nibble at a time keeps the table small (256 × 16) and the loop short.
+ */
+const STEP_STATE = 0xff;
+const STEP_SYMBOL_SHIFT = 8;
+const STEP_EMITS = 1 << 16;
+const STEP_FAILS = 1 << 17;
+
+const { STEPS, PADDING_STATES } = buildHuffmanDecoder();
+
+function buildHuffmanDecoder(): { STEPS: Uint32Array; PADDING_STATES: Uint8Array } {
+  // children[2n + bit] of inner node n: another inner node (> 0), a leaf (-1 - symbol), or
+  // 0 (absent; never the case for a complete code, but then the step fails).
   const children: number[] = [0, 0];
-  let nodes = 1;
-  codes.forEach(([code, length], symbol) => {
+  huffmanCodes().forEach(([code, length], symbol) => {
     let node = 0;
     for (let bit = length - 1; bit >= 0; bit--) {
       const slot = 2 * node + ((code >>> bit) & 1);
       if (bit === 0) {
-        children[slot] = -symbol - 1;
+        children[slot] = -1 - symbol;
       } else {
         if (children[slot] === 0) {
-          children[slot] = nodes++;
+          children[slot] = children.length / 2;
           children.push(0, 0);
         }
         node = children[slot] as number;
       }
     }
   });
-  return Int32Array.from(children);
-})();
 
-/** Each symbol's [code, length], from {@link HUFFMAN_LENGTHS}. */
-export function huffmanCodes(): [code: number, length: number][] {
-  const bySize = HUFFMAN_LENGTHS.map((length, symbol) => ({ length, symbol })).sort(
-    (a, b) => a.length - b.length || a.symbol - b.symbol,
-  );
-  const codes: [number, number][] = new Array(HUFFMAN_LENGTHS.length);
-  let code = 0;
-  let length = bySize[0]?.length ?? 0;
-  for (const entry of bySize) {
-    code *= 2 ** (entry.length - length);
-    length = entry.length;
-    codes[entry.symbol] = [code, length];
-    code += 1;
-  }
-  return codes;
-}
-
-function huffmanDecode(bytes: Uint8Array): string {
-  let out = "";
-  let node = 0;
-  // Bits read since the last symbol, and whether they were all ones (valid padding).
-  let pendingBits = 0;
-  let allOnes = true;
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i] as number;
-    for (let bit = 7; bit >= 0; bit--) {
-      const one = (byte >>> bit) & 1;
-      const next = HUFFMAN_TREE[2 * node + one] as number;
-      pendingBits += 1;
-      allOnes &&= one === 1;
-      if (next < 0) {
-        const symbol = -next - 1;
-        if (symbol === EOS) throw new HpackError("EOS in a Huffman string");
-        out += String.fromCharCode(symbol);
-        node = 0;
-        pendingBits = 0;
-        allOnes = true;
-      } else if (next === 0) {
-        throw new HpackError("invalid Huffman code");
-      } else {
-        node = next;
+  const states = children.length / 2;
+  const steps = new Uint32Array(states * 16);
+  for (let state = 0; state < states; state++) {
+    for (let nibble = 0; nibble < 16; nibble++) {
+      let node = state;
+      let step = 0;
+      for (let bit = 3; bit >= 0 && (step & STEP_FAILS) === 0; bit--) {
+        const child = children[2 * node + ((nibble >> bit) & 1)] as number;
+        if (child > 0) {
+          node = child;
+        } else if (child === 0 || child === -1 - EOS) {
+          step |= STEP_FAILS;
+        } else {
+          step |= STEP_EMITS | ((-1 - child) << STEP_SYMBOL_SHIFT);
+          node = 0;
+        }
       }
+      steps[state * 16 + nibble] = step | node;
     }
   }
-  if (pendingBits > 7 || !allOnes) throw new HpackError("invalid Huffman padding");
-  return out;
+
+  // A string may end only on the root or within the first 7 bits of EOS (RFC 7541 §5.2): there
+  // the bits since the last symbol are padding of at most 7 ones.
+  const paddingStates = new Uint8Array(states);
+  for (let node = 0, depth = 0; depth <= 7; depth++, node = children[2 * node + 1] as number) {
+    paddingStates[node] = 1;
+  }
+  return { STEPS: steps, PADDING_STATES: paddingStates };
 }
 
-const ENTRY_OVERHEAD = 32;
+/** Grows as needed and is reused, so decoding a string allocates only the string itself. */
+let huffmanOutput = Buffer.allocUnsafe(256);
+
+function huffmanDecode(input: Buffer, start: number, end: number): string {
+  const maxSymbols = Math.floor(((end - start) * 8) / 5);
+  if (huffmanOutput.length < maxSymbols) huffmanOutput = Buffer.allocUnsafe(maxSymbols);
+  const out = huffmanOutput;
+  let length = 0;
+  let state = 0;
+  for (let i = start; i < end; i++) {
+    const byte = input[i] as number;
+    const high = STEPS[(state << 4) | (byte >> 4)] as number;
+    const low = STEPS[((high & STEP_STATE) << 4) | (byte & 0xf)] as number;
+    if ((high | low) & STEP_FAILS) throw new HpackError("EOS inside a Huffman-coded string");
+    if (high & STEP_EMITS) out[length++] = (high >> STEP_SYMBOL_SHIFT) & 0xff;
+    if (low & STEP_EMITS) out[length++] = (low >> STEP_SYMBOL_SHIFT) & 0xff;
+    state = low & STEP_STATE;
+  }
+  if (PADDING_STATES[state] !== 1) throw new HpackError("invalid padding of a Huffman-coded string");
+  return out.toString("latin1", 0, length);
+}
+
+/** The dynamic table (RFC 7541 §2.3.2, §4): a ring of entries, newest first. */
+class DynamicTable {
+  private readonly ring: (Entry | undefined)[];
+  /** Ring slot of entry 0, the newest; older entries follow it. */
+  private newest = 0;
+  private count = 0;
+  private size = 0;
+
+  constructor(
+    private maxSize: number,
+    upperBound: number,
+  ) {
+    // No entry is smaller than ENTRY_OVERHEAD, so this many slots always suffice.
+    this.ring = new Array(Math.floor(upperBound / ENTRY_OVERHEAD) + 1);
+  }
+
+  /** Entry `index` counted from 0, the newest; undefined beyond the last. */
+  get(index: number): Entry | undefined {
+    return index < this.count ? this.ring[(this.newest + index) % this.ring.length] : undefined;
+  }
+
+  add(entry: Entry): void {
+    const size = entrySize(entry);
+    this.evictDownTo(this.maxSize - size);
+    // An entry larger than the table empties it and is not added (RFC 7541 §4.4).
+    if (size > this.maxSize) return;
+    this.newest = (this.newest + this.ring.length - 1) % this.ring.length;
+    this.ring[this.newest] = entry;
+    this.count += 1;
+    this.size += size;
+  }
+
+  resize(maxSize: number): void {
+    this.maxSize = maxSize;
+    this.evictDownTo(maxSize);
+  }
+
+  private evictDownTo(size: number): void {
+    while (this.count > 0 && this.size > size) {
+      const oldest = (this.newest + this.count - 1) % this.ring.length;
+      this.size -= entrySize(this.ring[oldest] as Entry);
+      this.ring[oldest] = undefined;
+      this.count -= 1;
+    }
+  }
+}
+
+function entrySize([name, value]: Entry): number {
+  // Names and values are latin1 strings: one character per byte.
+  return name.length + value.length + ENTRY_OVERHEAD;
+}
+
+/** Reads the primitives of a header block (RFC 7541 §5). */
+class BlockReader {
+  offset = 0;
+
+  constructor(private readonly input: Buffer) {}
+
+  get done(): boolean {
+    return this.offset >= this.input.length;
+  }
+
+  /** The next byte, not consumed. */
+  peek(): number {
+    const byte = this.input[this.offset];
+    if (byte === undefined) throw new HpackError("header block truncated");
+    return byte;
+  }
+
+  /** An integer whose first byte holds it in its low `prefixBits` bits (RFC 7541 §5.1). */
+  integer(prefixBits: number): number {
+    const max = (1 << prefixBits) - 1;
+    let value = this.peek() & max;
+    this.offset += 1;
+    if (value < max) return value;
+    for (let shift = 0; ; shift += 7) {
+      const byte = this.peek();
+      this.offset += 1;
+      value += (byte & 0x7f) * 2 ** shift;
+      // The shift bound also stops endless zero continuation bytes, which never raise `value`.
+      if (value > MAX_INTEGER || shift > 28) throw new HpackError("integer overflow in header block");
+      if (byte < 0x80) return value;
+    }
+  }
+
+  /** A string literal, raw or Huffman-coded (RFC 7541 §5.2), as latin1. */
+  string(): string {
+    const huffman = this.peek() >= 0x80;
+    const length = this.integer(7);
+    const start = this.offset;
+    const end = start + length;
+    if (end > this.input.length) throw new HpackError("header block truncated");
+    this.offset = end;
+    return huffman ? huffmanDecode(this.input, start, end) : this.input.toString("latin1", start, end);
+  }
+}
 
 /** Decodes the header blocks of one HTTP/2 connection (one per connection: it keeps the dynamic table). */
 export class HpackDecoder {
-  /** Newest first. */
-  private readonly table: [string, string][] = [];
-  private tableSize = 0;
-  private maxSize: number;
-  private readonly limit: number;
+  private readonly maxTableSize: number;
   private readonly maxHeaderListSize: number;
+  private readonly table: DynamicTable;
 
+  /**
+   * @param options.maxTableSize - our SETTINGS_HEADER_TABLE_SIZE, the most the peer's encoder may use (default 4096).
+   * @param options.maxHeaderListSize - beyond this header list size, `decode` reports `oversized` (default 65536).
+   */
   constructor(options: { maxTableSize?: number; maxHeaderListSize?: number } = {}) {
-    this.limit = options.maxTableSize ?? 4096;
-    this.maxSize = this.limit;
+    this.maxTableSize = options.maxTableSize ?? 4096;
     this.maxHeaderListSize = options.maxHeaderListSize ?? 65_536;
+    this.table = new DynamicTable(this.maxTableSize, this.maxTableSize);
   }
 
   /**
-   * Decodes one complete header block: the fields flat, [name, value, ...], as
-   * latin1 strings (byte-preserving, as Node's http2 does). A list larger than
-   * `maxHeaderListSize` is still decoded to the end, to keep the table in sync,
-   * and reported `oversized`.
+   * Decodes one complete header block (HEADERS + CONTINUATION payloads already joined).
+   * Returns the fields flat, [name0, value0, name1, value1, ...] in order, names and values as
+   * latin1 strings (byte-preserving, as Node's http2 does). When the header list size (RFC 7541 §4.1:
+   * sum of name length + value length + 32 per field) exceeds maxHeaderListSize, `oversized` is true
+   * and `fields` may be incomplete, but the whole block is still processed so the dynamic table stays
+   * in sync. Throws HpackError on any malformed input.
    */
   decode(block: Uint8Array): { fields: string[]; oversized: boolean } {
+    const input = Buffer.isBuffer(block) ? block : Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    const reader = new BlockReader(input);
     const fields: string[] = [];
     let listSize = 0;
-    let oversized = false;
-    let offset = 0;
     let fieldSeen = false;
-    while (offset < block.length) {
-      const first = block[offset] as number;
-      let name: string;
-      let value: string;
-      if (first & 0x80) {
-        let index: number;
-        [index, offset] = readInteger(block, offset, 7);
-        [name, value] = this.entry(index);
-      } else if ((first & 0xe0) === 0x20) {
-        if (fieldSeen) throw new HpackError("table size update after a field");
-        let size: number;
-        [size, offset] = readInteger(block, offset, 5);
-        if (size > this.limit) throw new HpackError("table size update above the limit");
-        this.maxSize = size;
-        this.evict(0);
+    while (!reader.done) {
+      const first = reader.peek();
+      let entry: Entry;
+      if (first >= 0x80) {
+        // Indexed field (§6.1).
+        entry = this.entry(reader.integer(7));
+      } else if (first >= 0x40) {
+        // Literal with incremental indexing (§6.2.1).
+        entry = this.literal(reader, 6);
+        this.table.add(entry);
+      } else if (first >= 0x20) {
+        // Dynamic table size update (§6.3); §4.2 allows it only at the start of a block.
+        if (fieldSeen) throw new HpackError("dynamic table size update after a header field");
+        const size = reader.integer(5);
+        if (size > this.maxTableSize) throw new HpackError(`dynamic table size ${size} above ${this.maxTableSize}`);
+        this.table.resize(size);
         continue;
       } else {
-        const indexing = (first & 0xc0) === 0x40;
-        let index: number;
-        [index, offset] = readInteger(block, offset, indexing ? 6 : 4);
-        if (index === 0) [name, offset] = readString(block, offset);
-        else name = this.entry(index)[0];
-        [value, offset] = readString(block, offset);
-        if (indexing) this.insert(name, value);
+        // Literal without indexing (0000) or never indexed (0001) (§6.2.2, §6.2.3).
+        entry = this.literal(reader, 4);
       }
       fieldSeen = true;
-      listSize += name.length + value.length + ENTRY_OVERHEAD;
-      if (listSize > this.maxHeaderListSize) oversized = true;
-      else fields.push(name, value);
+      listSize += entrySize(entry);
+      if (listSize <= this.maxHeaderListSize) fields.push(entry[0], entry[1]);
     }
-    return { fields, oversized };
+    return { fields, oversized: listSize > this.maxHeaderListSize };
   }
 
-  private entry(index: number): readonly [string, string] {
-    if (index === 0) throw new HpackError("index 0");
-    if (index <= STATIC_TABLE.length) return STATIC_TABLE[index - 1] as readonly [string, string];
-    const entry = this.table[index - STATIC_TABLE.length - 1];
-    if (entry === undefined) throw new HpackError(`index ${index} beyond the tables`);
+  /** A literal field whose name index has `prefixBits` bits; index 0 means a literal name follows. */
+  private literal(reader: BlockReader, prefixBits: number): Entry {
+    const index = reader.integer(prefixBits);
+    const name = index === 0 ? reader.string() : this.entry(index)[0];
+    return [name, reader.string()];
+  }
+
+  /** Entry `index` of the static table followed by the dynamic table (RFC 7541 §2.3.3). */
+  private entry(index: number): Entry {
+    let entry: Entry | undefined;
+    if (index > STATIC_TABLE.length) entry = this.table.get(index - STATIC_TABLE.length - 1);
+    else if (index > 0) entry = STATIC_TABLE[index - 1];
+    if (entry === undefined) throw new HpackError(`no header table entry ${index}`);
     return entry;
   }
-
-  private insert(name: string, value: string): void {
-    const size = name.length + value.length + ENTRY_OVERHEAD;
-    this.evict(size);
-    if (size > this.maxSize) return;
-    this.table.unshift([name, value]);
-    this.tableSize += size;
-  }
-
-  /** Evicts the oldest entries until `room` more bytes fit. */
-  private evict(room: number): void {
-    while (this.table.length > 0 && this.tableSize + room > this.maxSize) {
-      const [name, value] = this.table.pop() as [string, string];
-      this.tableSize -= name.length + value.length + ENTRY_OVERHEAD;
-    }
-  }
 }
 
-function readInteger(bytes: Uint8Array, at: number, prefixBits: number): [number, number] {
-  const max = (1 << prefixBits) - 1;
-  let value = (bytes[at] as number) & max;
-  let offset = at + 1;
-  if (value < max) return [value, offset];
-  let shift = 0;
-  for (;;) {
-    const byte = bytes[offset++];
-    if (byte === undefined) throw new HpackError("truncated integer");
-    value += (byte & 0x7f) * 2 ** shift;
-    if (value > 2 ** 31) throw new HpackError("integer too large");
-    if ((byte & 0x80) === 0) return [value, offset];
-    shift += 7;
-  }
-}
+/** Static-table index of each name's first entry. */
+const STATIC_NAME_INDEX = new Map<string, number>();
+for (let i = STATIC_TABLE.length - 1; i >= 0; i--) STATIC_NAME_INDEX.set((STATIC_TABLE[i] as Entry)[0], i + 1);
 
-function readString(bytes: Uint8Array, at: number): [string, number] {
-  if (at >= bytes.length) throw new HpackError("truncated string");
-  const huffman = ((bytes[at] as number) & 0x80) !== 0;
-  const [length, start] = readInteger(bytes, at, 7);
-  const end = start + length;
-  if (end > bytes.length) throw new HpackError("truncated string");
-  const raw = bytes.subarray(start, end);
-  return [huffman ? huffmanDecode(raw) : Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString("latin1"), end];
-}
+const STATUS_200_INDEX = 8;
 
 /**
- * Encodes response header fields (flat [name, value, ...], names lowercase) as a
- * block that needs no table: `:status: 200` fully indexed, every other field a
- * literal without indexing, its name indexed when the static table has it, raw
- * strings. Nothing is added to the peer's dynamic table.
+ * Encodes response header fields (flat [name, value, ...], names lowercase) as a header block that
+ * needs no state: `:status: 200` as the fully indexed static entry 8; every other field as a literal
+ * without indexing (RFC 7541 §6.2.2), with the name as a static-table index when the static table has
+ * that name, raw (non-Huffman) strings. Never touches any dynamic table. Names and values are written
+ * as latin1, one byte per character.
  */
 export function encodeHeaderBlock(fields: readonly string[]): Buffer {
-  const pieces: Buffer[] = [];
-  let length = 0;
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const piece = encodeField(fields[i] as string, fields[i + 1] as string);
-    pieces.push(piece);
-    length += piece.length;
-  }
-  return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, length);
-}
-
-/** Encoded fields that recur in every answer (`content-type`, `grpc-status: 0`), by name and value. */
-const encodedFields = new Map<string, Buffer>();
-const MAX_REMEMBERED_FIELDS = 64;
-const MAX_REMEMBERED_VALUE = 64;
-
-function encodeField(name: string, value: string): Buffer {
-  const key = `${name}\n${value}`;
-  const known = encodedFields.get(key);
-  if (known !== undefined) return known;
-  let encoded: Buffer;
-  if (name === ":status" && value === "200") {
-    encoded = Buffer.from([0x88]);
-  } else {
+  if (fields.length % 2 !== 0) throw new RangeError("header fields must come as name, value pairs");
+  let size = 0;
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i] as string;
+    const value = fields[i + 1] as string;
+    if (isStatus200(name, value)) {
+      size += 1;
+      continue;
+    }
     const nameIndex = STATIC_NAME_INDEX.get(name);
-    const prefix = nameIndex === undefined ? [Buffer.from([0x00]), encodeString(name)] : [integer(nameIndex, 4)];
-    encoded = Buffer.concat([...prefix, encodeString(value)]);
+    size += nameIndex === undefined ? 1 + stringSize(name) : integerSize(nameIndex, 4);
+    size += stringSize(value);
   }
-  if (value.length <= MAX_REMEMBERED_VALUE && encodedFields.size < MAX_REMEMBERED_FIELDS) {
-    encodedFields.set(key, encoded);
+
+  const out = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i] as string;
+    const value = fields[i + 1] as string;
+    if (isStatus200(name, value)) {
+      offset = writeInteger(out, offset, 0x80, 7, STATUS_200_INDEX);
+      continue;
+    }
+    const nameIndex = STATIC_NAME_INDEX.get(name);
+    if (nameIndex === undefined) {
+      offset = writeInteger(out, offset, 0x00, 4, 0);
+      offset = writeString(out, offset, name);
+    } else {
+      offset = writeInteger(out, offset, 0x00, 4, nameIndex);
+    }
+    offset = writeString(out, offset, value);
   }
-  return encoded;
+  return out;
 }
 
-function encodeString(text: string): Buffer {
-  const bytes = Buffer.from(text, "latin1");
-  return Buffer.concat([integer(bytes.length, 7), bytes]);
+function isStatus200(name: string, value: string): boolean {
+  return name === ":status" && value === "200";
 }
 
-/** An HPACK integer with a `prefixBits` prefix and the other bits of the first byte 0. */
-function integer(value: number, prefixBits: number): Buffer {
+function integerSize(value: number, prefixBits: number): number {
   const max = (1 << prefixBits) - 1;
-  if (value < max) return Buffer.from([value]);
-  const bytes = [max];
-  let rest = value - max;
-  while (rest >= 0x80) {
-    bytes.push((rest & 0x7f) | 0x80);
-    rest = Math.floor(rest / 128);
+  if (value < max) return 1;
+  let size = 2;
+  for (let rest = value - max; rest >= 0x80; rest = Math.floor(rest / 0x80)) size += 1;
+  return size;
+}
+
+function stringSize(text: string): number {
+  return integerSize(text.length, 7) + text.length;
+}
+
+/** Writes `value` with a `prefixBits` prefix after the pattern bits `first`; returns the new offset. */
+function writeInteger(out: Buffer, offset: number, first: number, prefixBits: number, value: number): number {
+  const max = (1 << prefixBits) - 1;
+  if (value < max) {
+    out[offset] = first | value;
+    return offset + 1;
   }
-  bytes.push(rest);
-  return Buffer.from(bytes);
+  out[offset++] = first | max;
+  let rest = value - max;
+  for (; rest >= 0x80; rest = Math.floor(rest / 0x80)) out[offset++] = (rest % 0x80) | 0x80;
+  out[offset] = rest;
+  return offset + 1;
+}
+
+function writeString(out: Buffer, offset: number, text: string): number {
+  const start = writeInteger(out, offset, 0x00, 7, text.length);
+  return start + out.write(text, start, "latin1");
 }
