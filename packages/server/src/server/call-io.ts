@@ -177,3 +177,13 @@ function flat(record: Readonly<Record<string, string>>): string[] {
   for (const name in record) fields.push(name, record[name] as string);
   return fields;
 }
+
+/** A request's regular headers (pseudo-headers left out, repeated names kept in order) as WHATWG Headers. */
+export function requestHeaders(rawHeaders: readonly string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? "";
+    if (!name.startsWith(":")) headers.append(name, rawHeaders[i + 1] ?? "");
+  }
+  return headers;
+}

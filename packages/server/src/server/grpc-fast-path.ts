@@ -22,7 +22,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { encodingOf } from "../services/encoded-fields.js";
-import { type CallIo, NodeCallIo, type RequestSource } from "./call-io.js";
+import { type CallIo, NodeCallIo, type RequestSource, requestHeaders } from "./call-io.js";
 import type { RequestHandler } from "./listeners.js";
 import { TurnPacer } from "./turn-pacer.js";
 
@@ -558,16 +558,6 @@ function tooLarge(size: number, limit: number): ConnectError {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** The request's headers without HTTP/2 pseudo-headers, repeated names kept in order. */
-function requestHeaders(rawHeaders: readonly string[]): Headers {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] ?? "";
-    if (!name.startsWith(":")) headers.append(name, rawHeaders[i + 1] ?? "");
-  }
-  return headers;
 }
 
 function responseHeaders(header: Headers | undefined): Record<string, string> {

@@ -2,7 +2,7 @@ import type { ContextValues } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { ErrorCode } from "../h2/frames.js";
 import type { H2Stream } from "../h2/stream.js";
-import { H2CallIo, type RequestSource } from "./call-io.js";
+import { H2CallIo, type RequestSource, requestHeaders } from "./call-io.js";
 import type { GrpcFastPath } from "./grpc-fast-path.js";
 
 /** Request bytes a Connect handler may leave unread before its stream is reset. */
@@ -123,16 +123,6 @@ class RequestBody implements AsyncIterable<Uint8Array> {
     this.wake = undefined;
     wake?.();
   }
-}
-
-/** The request's regular headers (repeated names kept); throws on a value WHATWG Headers refuses. */
-function requestHeaders(rawHeaders: readonly string[]): Headers {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    if (!name.startsWith(":")) headers.append(name, rawHeaders[i + 1] as string);
-  }
-  return headers;
 }
 
 function fields(headers: Headers | undefined): string[] {
