@@ -75,6 +75,12 @@ const program = new Command("berthd")
   .option("--gid <gid>", "group of the socket file", parseId)
   .option("--web-root <dir>", "serve this built web app at / (default: packages/web/dist when built)")
   .option("--cors-origin <origin>", "let pages from this origin call the API (repeatable)", collect, [])
+  .option(
+    "--allowed-host <name>",
+    "host name the cleartext TCP listener answers to besides localhost, 127.0.0.1 and [::1] (repeatable)",
+    collect,
+    [],
+  )
   .addOption(
     new Option("--log-level <level>", "log level")
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -95,6 +101,7 @@ const program = new Command("berthd")
         gid: options.gid,
         webRoot: options.webRoot ?? bundledWebRoot(),
         corsOrigins: options.corsOrigin,
+        allowedHosts: options.allowedHost,
         logger,
       });
     } catch (error) {

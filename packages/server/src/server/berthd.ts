@@ -22,6 +22,7 @@ import { type Listener, listenTcp, listenUnix, type RequestHandler } from "./lis
 import { createLoggingInterceptor } from "./logging.js";
 import { type BerthdMetrics, createMetrics } from "./metrics.js";
 import { withMetricsEndpoint } from "./metrics-endpoint.js";
+import { withOriginGuard } from "./origin-guard.js";
 import { requestContextValues } from "./request-context.js";
 import { createStaticHandler } from "./static-files.js";
 import type { TlsCredentials } from "./tls.js";
@@ -55,6 +56,8 @@ export interface BerthdOptions {
   readonly tls?: TlsCredentials | undefined;
   /** Bearer token every call over TCP must carry (calls on the unix socket need none). */
   readonly token?: string | undefined;
+  /** Host names the cleartext TCP listener answers to besides loopback (`--allowed-host`). */
+  readonly allowedHosts?: readonly string[];
 }
 
 /** A running berthd. */
@@ -88,7 +91,15 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
       ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
       ...(options.token === undefined ? {} : { token: options.token }),
     });
-    const handler = withCors(options.corsOrigins ?? [], served);
+    const handler = withOriginGuard(
+      {
+        checkHost: options.tls === undefined,
+        allowedHosts: options.allowedHosts ?? [],
+        listenHost: options.listen?.host,
+        corsOrigins: options.corsOrigins ?? [],
+      },
+      withCors(options.corsOrigins ?? [], served),
+    );
     listeners.push(await listenUnix(served.serveStream, { path: options.address, uid: options.uid, gid: options.gid }));
     if (options.listen !== undefined) listeners.push(await listenTcp(handler, { ...options.listen, tls: options.tls }));
   } catch (error) {
