@@ -58,3 +58,21 @@ function hex(value: number, width: number): string {
   for (let shift = (width - 1) * 4; shift >= 0; shift -= 4) out += HEX_DIGITS[(value >> shift) & 0xf];
   return out;
 }
+
+/** Characters of user input an error message quotes at most. */
+export const MAX_QUOTED_INPUT = 256;
+
+/**
+ * Quotes user input for an error text as {@link goQuote} does, but cut to its
+ * first {@link MAX_QUOTED_INPUT} characters, with `…` and the full length after
+ * the closing quote: a 1 MiB id must not come back as a 1 MiB trailer.
+ * Input within the bound (every valid identifier) is quoted exactly as containerd quotes it.
+ */
+export function quoteInput(s: string): string {
+  if (s.length <= MAX_QUOTED_INPUT) return goQuote(s);
+  // Cut on a code point boundary: a lone surrogate half would print as U+FFFD.
+  let end = MAX_QUOTED_INPUT;
+  const last = s.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${goQuote(s.slice(0, end))}… (${Buffer.byteLength(s, "utf8")} bytes)`;
+}

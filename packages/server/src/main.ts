@@ -20,6 +20,19 @@ function parseHostPort(value: string): { host: string; port: number } {
   return { host: match[1] ?? (match[2] || "127.0.0.1"), port };
 }
 
+/** Parses a duration such as `500ms`, `30s`, `10m` or `1h` into milliseconds. */
+function parseDuration(value: string): number {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(value);
+  if (match === null) throw new InvalidArgumentError("expected a duration such as 500ms, 30s, 10m or 1h");
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
+  return Number(match[1]) * unit;
+}
+
+function parseCount(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError("expected a positive whole number");
+  return Number(value);
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -81,6 +94,11 @@ const program = new Command("berthd")
     collect,
     [],
   )
+  .option("--max-connections <n>", "connections each listener accepts at once", parseCount, 1024)
+  .option("--idle-timeout <duration>", "close connections without open calls after this long", parseDuration, 600_000)
+  .option("--request-timeout <duration>", "time a request has to arrive in full", parseDuration, 60_000)
+  .option("--stall-timeout <duration>", "cut off calls whose client reads nothing for this long", parseDuration, 30_000)
+  .option("--handshake-timeout <duration>", "time a new connection has to start HTTP/2 or TLS", parseDuration, 10_000)
   .addOption(
     new Option("--log-level <level>", "log level")
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -102,6 +120,15 @@ const program = new Command("berthd")
         webRoot: options.webRoot ?? bundledWebRoot(),
         corsOrigins: options.corsOrigin,
         allowedHosts: options.allowedHost,
+        limits: {
+          maxConnections: options.maxConnections,
+          h2: {
+            idleTimeoutMs: options.idleTimeout,
+            requestTimeoutMs: options.requestTimeout,
+            sendStallTimeoutMs: options.stallTimeout,
+            handshakeTimeoutMs: options.handshakeTimeout,
+          },
+        },
         logger,
       });
     } catch (error) {

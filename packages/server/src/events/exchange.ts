@@ -3,8 +3,12 @@ import { resourceExhausted, unavailable } from "../errdefs.js";
 
 /** Options of {@link createExchange}. */
 export interface ExchangeOptions {
-  /** Envelopes a subscriber may have waiting before it is cut off (default 1024). */
+  /** Envelopes a subscriber may be behind before it is cut off (default 1024). */
   readonly queueLimit?: number;
+  /** Bytes of envelopes a subscriber may be behind before it is cut off (default 32 MiB: two largest messages). */
+  readonly queueBytesLimit?: number;
+  /** Told of every subscriber cut off for falling behind. */
+  readonly onOverflow?: (why: string) => void;
 }
 
 /** Options of one subscription. */
@@ -18,9 +22,11 @@ export interface SubscribeOptions {
 /**
  * In-process broadcast of envelopes (containerd `events/exchange`): every
  * subscriber sees every envelope published after it subscribed, in order.
- * Nothing is stored. Publishing never waits for a subscriber: each has a bounded
- * queue, and one that falls that far behind is ended with ResourceExhausted
- * instead of slowing writers or growing memory.
+ * Nothing is stored beyond what a subscriber has yet to read. Publishing costs
+ * the same whatever the number of subscribers: it appends to one shared log,
+ * and subscribers read (and filter) it on their own turns. One that falls too
+ * far behind, in envelopes or in bytes, is ended with ResourceExhausted instead
+ * of slowing writers or growing memory.
  */
 export interface Exchange {
   publish(envelope: Envelope): void;
@@ -33,39 +39,100 @@ export interface Exchange {
 
 interface Subscriber {
   readonly accept: (envelope: Envelope) => boolean;
-  readonly queue: Envelope[];
+  /** Sequence number of the next envelope it reads. */
+  cursor: number;
   wake: (() => void) | undefined;
   ended: "overflow" | "closed" | undefined;
+  /** Which bound it broke, once cut off: `1024 events`. */
+  overflow: string | undefined;
+}
+
+/** One published envelope in the shared log. */
+interface Entry {
+  readonly envelope: Envelope;
+  /** Bytes published before this one. */
+  readonly start: number;
+}
+
+/** About what an envelope costs to hold and to send. */
+function sizeOf(envelope: Envelope): number {
+  return (envelope.event?.value.length ?? 0) + envelope.topic.length + envelope.namespace.length + 64;
 }
 
 /** Creates an exchange. */
 export function createExchange(options: ExchangeOptions = {}): Exchange {
   const queueLimit = options.queueLimit ?? 1024;
+  const queueBytesLimit = options.queueBytesLimit ?? 32 * 1024 * 1024;
   const subscribers = new Set<Subscriber>();
+  /** Envelopes from sequence number `base` on, kept while a subscriber has yet to read them. */
+  let log: Entry[] = [];
+  let base = 0;
+  /** Bytes of every envelope published so far. */
+  let published = 0;
+  let wakeScheduled = false;
   let closed = false;
+
+  const next = () => base + log.length;
+  /** Bytes published from sequence number `seq` on. */
+  const bytesFrom = (seq: number) => (seq < next() ? published - (log[seq - base] as Entry).start : 0);
 
   const end = (subscriber: Subscriber, why: "overflow" | "closed") => {
     subscriber.ended ??= why;
-    subscriber.queue.length = 0;
     subscriber.wake?.();
+  };
+
+  /** Cuts a subscriber off if it is too far behind; true if it was. */
+  const cutIfBehind = (subscriber: Subscriber): boolean => {
+    const lag =
+      next() - subscriber.cursor > queueLimit
+        ? `${queueLimit} events`
+        : bytesFrom(subscriber.cursor) > queueBytesLimit
+          ? `${queueBytesLimit} bytes of events`
+          : undefined;
+    if (lag === undefined) return false;
+    subscriber.overflow = lag;
+    options.onOverflow?.(`subscriber fell more than ${lag} behind`);
+    end(subscriber, "overflow");
+    return true;
+  };
+
+  /** Wakes every subscriber, cuts off those too far behind, and forgets what all have read. */
+  const wakeAll = () => {
+    wakeScheduled = false;
+    let oldest = next();
+    for (const subscriber of subscribers) {
+      if (subscriber.ended !== undefined || cutIfBehind(subscriber)) continue;
+      oldest = Math.min(oldest, subscriber.cursor);
+      subscriber.wake?.();
+    }
+    if (oldest > base) {
+      log = log.slice(oldest - base);
+      base = oldest;
+    }
   };
 
   return {
     publish(envelope) {
-      for (const subscriber of subscribers) {
-        if (subscriber.ended !== undefined || !subscriber.accept(envelope)) continue;
-        if (subscriber.queue.length >= queueLimit) {
-          end(subscriber, "overflow");
-          continue;
-        }
-        subscriber.queue.push(envelope);
-        subscriber.wake?.();
+      if (subscribers.size === 0) return;
+      log.push({ envelope, start: published });
+      published += sizeOf(envelope);
+      // The log holds more than any subscriber may be behind: settle it now rather than let it grow.
+      if (log.length > queueLimit || bytesFrom(base) > queueBytesLimit) wakeAll();
+      else if (!wakeScheduled) {
+        wakeScheduled = true;
+        setImmediate(wakeAll);
       }
     },
 
     async *subscribe({ accept, signal }) {
       if (closed) throw unavailable("event exchange is shutting down");
-      const subscriber: Subscriber = { accept, queue: [], wake: undefined, ended: undefined };
+      const subscriber: Subscriber = {
+        accept,
+        cursor: next(),
+        wake: undefined,
+        ended: undefined,
+        overflow: undefined,
+      };
       subscribers.add(subscriber);
       // Forget the subscriber at once: a transport may never resume a cancelled stream to run `finally`.
       const onAbort = () => {
@@ -76,15 +143,16 @@ export function createExchange(options: ExchangeOptions = {}): Exchange {
       if (signal.aborted) onAbort();
       try {
         for (;;) {
-          const next = subscriber.queue.shift();
-          if (next !== undefined) {
-            yield next;
+          if (subscriber.ended === "closed") return;
+          if (subscriber.ended === "overflow" || cutIfBehind(subscriber)) {
+            throw resourceExhausted(`subscriber fell more than ${subscriber.overflow} behind and was disconnected`);
+          }
+          if (subscriber.cursor < next()) {
+            const entry = log[subscriber.cursor - base] as Entry;
+            subscriber.cursor += 1;
+            if (subscriber.accept(entry.envelope)) yield entry.envelope;
             continue;
           }
-          if (subscriber.ended === "overflow") {
-            throw resourceExhausted(`subscriber fell more than ${queueLimit} events behind and was disconnected`);
-          }
-          if (subscriber.ended === "closed") return;
           await new Promise<void>((resolve) => {
             subscriber.wake = resolve;
           });

@@ -15,32 +15,11 @@ import {
   uint32,
 } from "./frames.js";
 import { HpackDecoder, HpackError } from "./hpack.js";
+import { type H2Limits, type LimitEvent, type LimitReason, RateCounter, type ServerBudget } from "./limits.js";
 import { H2Stream, type StreamOwner } from "./stream.js";
 
-/** Limits and windows of a server connection. */
-export interface H2ConnectionOptions {
-  /** Streams open at once; more are refused (RST_STREAM REFUSED_STREAM). */
-  readonly maxConcurrentStreams: number;
-  /** Largest decoded request header list; larger requests are answered 431. */
-  readonly maxHeaderListSize: number;
-  /** Receive window of each stream. */
-  readonly streamWindow: number;
-  /** Receive window of the connection. */
-  readonly connectionWindow: number;
-}
-
-/** berthd's limits: Node's own defaults for streams and headers, wide windows for 2 MB listings. */
-export const DEFAULT_H2_OPTIONS: H2ConnectionOptions = {
-  maxConcurrentStreams: 1000,
-  maxHeaderListSize: 64 * 1024,
-  streamWindow: 1024 * 1024,
-  connectionWindow: 16 * 1024 * 1024,
-};
-
-/** Socket bytes buffered beyond which the connection stops reading until the peer catches up. */
+/** Socket bytes buffered beyond which the connection stops reading and sending until the peer catches up. */
 const CONGESTED_BYTES = 4 * 1024 * 1024;
-/** Resets a client may send per second before the connection is closed (rapid reset). */
-const MAX_RESETS_PER_SECOND = 2000;
 /** Connection-specific header fields that HTTP/2 forbids (RFC 9113 §8.2.2). */
 const FORBIDDEN_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
 const REQUEST_PSEUDO_HEADERS = new Set([":method", ":scheme", ":path", ":authority"]);
@@ -83,17 +62,34 @@ export class H2Connection implements StreamOwner {
   private readonly blocked = new Set<H2Stream>();
   private goingAway = false;
   private closed = false;
-  private resetsWindowStart = 0;
-  private resets = 0;
+  private readonly resets: RateCounter;
+  private readonly pings: RateCounter;
+  private readonly settingsFrames: RateCounter;
   private readingPaused = false;
+  /** Response bytes queued on all streams, beyond what the windows let out. */
+  private pendingBytes = 0;
+  private readonly createdAt = Date.now();
+  /** Since when no stream is open; undefined while one is. */
+  private idleSince: number | undefined = this.createdAt;
+  /** Since when the socket has held more than it should; undefined while it drains. */
+  private congestedSince: number | undefined;
+  private readonly limits: H2Limits;
+  /** The peer's SETTINGS_MAX_HEADER_LIST_SIZE: unlimited until it says (RFC 9113 §6.5.2). */
+  peerMaxHeaderListSize = Number.POSITIVE_INFINITY;
   /** Resolves once the socket is closed. */
   readonly done: Promise<void>;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly onStream: (stream: H2Stream) => void,
-    private readonly options: H2ConnectionOptions = DEFAULT_H2_OPTIONS,
+    private readonly budget: ServerBudget,
+    private readonly report: (event: LimitEvent) => void = () => undefined,
   ) {
+    const options = budget.limits;
+    this.limits = options;
+    this.resets = new RateCounter(options.maxResetsPerSecond);
+    this.pings = new RateCounter(options.maxPingsPerSecond);
+    this.settingsFrames = new RateCounter(options.maxSettingsPerSecond);
     this.decoder = new HpackDecoder({ maxHeaderListSize: options.maxHeaderListSize });
     this.receiveWindow = options.connectionWindow;
     this.done = new Promise((resolve) => socket.once("close", () => resolve()));
@@ -209,7 +205,9 @@ export class H2Connection implements StreamOwner {
       case FrameType.PING:
         if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
         if (payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PING of the wrong size");
-        if ((flags & Flag.ACK) === 0) this.queue(frame(FrameType.PING, Flag.ACK, 0, payload));
+        if ((flags & Flag.ACK) !== 0) return;
+        if (this.pings.hit(Date.now())) this.flood("PING");
+        this.queue(frame(FrameType.PING, Flag.ACK, 0, payload));
         return;
       case FrameType.GOAWAY:
         if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "GOAWAY on a stream");
@@ -276,7 +274,7 @@ export class H2Connection implements StreamOwner {
     block.parts.push(payload);
     block.bytes += payload.length;
     // Encoded headers can be at most about as long as decoded ones: more is a flood.
-    if (block.bytes > 2 * this.options.maxHeaderListSize) {
+    if (block.bytes > 2 * this.limits.maxHeaderListSize) {
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block too large");
     }
     if ((flags & Flag.END_HEADERS) !== 0) this.finishHeaders();
@@ -308,13 +306,14 @@ export class H2Connection implements StreamOwner {
       this.refuse(id, ErrorCode.REFUSED_STREAM);
       return;
     }
-    if (this.streams.size >= this.options.maxConcurrentStreams) {
+    if (this.streams.size >= this.limits.maxConcurrentStreams) {
       this.refuse(id, ErrorCode.REFUSED_STREAM);
       return;
     }
     if (decoded.oversized) {
-      const stream = new H2Stream(this, id, {}, [], this.peerInitialWindow, this.options.streamWindow);
+      const stream = new H2Stream(this, id, {}, [], this.peerInitialWindow, this.limits.streamWindow);
       this.streams.set(id, stream);
+      this.idleSince = undefined;
       stream.respond(431, [], true);
       if (endStream) stream.receiveEnd();
       return;
@@ -324,8 +323,9 @@ export class H2Connection implements StreamOwner {
       this.refuse(id, ErrorCode.PROTOCOL_ERROR);
       return;
     }
-    const stream = new H2Stream(this, id, headers, decoded.fields, this.peerInitialWindow, this.options.streamWindow);
+    const stream = new H2Stream(this, id, headers, decoded.fields, this.peerInitialWindow, this.limits.streamWindow);
     this.streams.set(id, stream);
+    this.idleSince = undefined;
     this.onStream(stream);
     if (endStream) stream.receiveEnd();
   }
@@ -335,12 +335,9 @@ export class H2Connection implements StreamOwner {
     if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM of the wrong size");
     if (id > this.lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on an idle stream");
     const now = Date.now();
-    if (now - this.resetsWindowStart > 1000) {
-      this.resetsWindowStart = now;
-      this.resets = 0;
-    }
-    this.resets += 1;
-    if (this.resets > MAX_RESETS_PER_SECOND) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many resets");
+    // Both counted, so that many connections cannot share out one connection's allowance.
+    const tooMany = this.resets.hit(now);
+    if (this.budget.resets.hit(now) || tooMany) this.flood("RST_STREAM");
     const stream = this.streams.get(id);
     if (stream === undefined) return;
     this.forget(stream);
@@ -354,6 +351,7 @@ export class H2Connection implements StreamOwner {
       return;
     }
     if (payload.length % 6 !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS of the wrong size");
+    if (this.settingsFrames.hit(Date.now())) this.flood("SETTINGS");
     for (let at = 0; at < payload.length; at += 6) {
       const setting = payload.readUInt16BE(at);
       const value = payload.readUInt32BE(at + 2);
@@ -371,6 +369,8 @@ export class H2Connection implements StreamOwner {
           throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "bad MAX_FRAME_SIZE");
         }
         this.peerMaxFrame = value;
+      } else if (setting === Setting.MAX_HEADER_LIST_SIZE) {
+        this.peerMaxHeaderListSize = value;
       } else if (setting === Setting.ENABLE_PUSH && value > 1) {
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "bad ENABLE_PUSH");
       }
@@ -418,7 +418,7 @@ export class H2Connection implements StreamOwner {
 
   private grantConnection(bytes: number): void {
     this.receivedUngranted += bytes;
-    if (this.receivedUngranted >= this.options.connectionWindow / 2) {
+    if (this.receivedUngranted >= this.limits.connectionWindow / 2) {
       this.queue(frame(FrameType.WINDOW_UPDATE, 0, 0, uint32(this.receivedUngranted)));
       this.receiveWindow += this.receivedUngranted;
       this.receivedUngranted = 0;
@@ -427,7 +427,7 @@ export class H2Connection implements StreamOwner {
 
   private grantStream(stream: H2Stream, bytes: number): void {
     stream.receivedUngranted += bytes;
-    if (stream.receivedUngranted >= this.options.streamWindow / 2) {
+    if (stream.receivedUngranted >= this.limits.streamWindow / 2) {
       this.queue(frame(FrameType.WINDOW_UPDATE, 0, stream.id, uint32(stream.receivedUngranted)));
       stream.receiveWindow += stream.receivedUngranted;
       stream.receivedUngranted = 0;
@@ -453,12 +453,48 @@ export class H2Connection implements StreamOwner {
     }
   }
 
-  /** Sends a stream's queued data as far as both windows allow, then its end once all data is out. */
+  enqueue(stream: H2Stream, data: Buffer): void {
+    const reason = this.refusal(stream, data.length);
+    if (reason !== undefined) {
+      this.cut(stream, reason);
+      return;
+    }
+    if (stream.pendingBytes === 0) stream.lastProgress = Date.now();
+    stream.pending.push(data);
+    stream.pendingBytes += data.length;
+    this.pendingBytes += data.length;
+    this.budget.pendingBytes += data.length;
+    this.pump(stream);
+  }
+
+  /** Which pending-bytes limit `bytes` more on `stream` would break, if any. */
+  private refusal(stream: H2Stream, bytes: number): LimitReason | undefined {
+    if (stream.pendingBytes + bytes > this.limits.maxPendingStreamBytes) return "pending bytes of a stream";
+    if (this.pendingBytes + bytes > this.limits.maxPendingConnectionBytes) return "pending bytes of a connection";
+    if (this.budget.pendingBytes + bytes > this.limits.maxPendingServerBytes) return "pending bytes of the server";
+    return undefined;
+  }
+
+  dropPending(stream: H2Stream): void {
+    this.pendingBytes -= stream.pendingBytes;
+    this.budget.pendingBytes -= stream.pendingBytes;
+    stream.pending.length = 0;
+    stream.pendingBytes = 0;
+  }
+
+  /** Cuts a stream off for a limit, and says so. */
+  private cut(stream: H2Stream, reason: LimitReason): void {
+    this.report({ reason, streamId: stream.id, path: stream.headers[":path"] ?? "" });
+    stream.cutOff(reason);
+  }
+
+  /** Sends a stream's queued data as far as both windows and the socket allow, then its end once all data is out. */
   pump(stream: H2Stream): void {
     if (stream.closed || stream.localClosed) return;
     while (stream.pendingBytes > 0) {
       const room = Math.min(this.sendWindow, stream.sendWindow, this.peerMaxFrame);
-      if (room <= 0) {
+      // A peer that does not read the socket gets no more than it would hold.
+      if (room <= 0 || this.congested) {
         this.blocked.add(stream);
         return;
       }
@@ -467,6 +503,9 @@ export class H2Connection implements StreamOwner {
       if (chunk === head) stream.pending.shift();
       else stream.pending[0] = head.subarray(room);
       stream.pendingBytes -= chunk.length;
+      this.pendingBytes -= chunk.length;
+      this.budget.pendingBytes -= chunk.length;
+      stream.lastProgress = Date.now();
       this.sendWindow -= chunk.length;
       stream.sendWindow -= chunk.length;
       const last = stream.ending && stream.pendingBytes === 0 && stream.finalBlock === undefined;
@@ -499,6 +538,7 @@ export class H2Connection implements StreamOwner {
   private forget(stream: H2Stream): void {
     this.streams.delete(stream.id);
     this.blocked.delete(stream);
+    if (this.streams.size === 0) this.idleSince = Date.now();
     if (this.goingAway) this.closeWhenIdle();
   }
 
@@ -521,19 +561,61 @@ export class H2Connection implements StreamOwner {
     this.socket.cork();
     for (const buffer of buffers) this.socket.write(buffer);
     this.socket.uncork();
-    if (this.congested && !this.readingPaused) {
-      // A peer that does not read its answers is not sent more to answer.
-      this.readingPaused = true;
-      this.socket.pause();
+    if (this.congested) {
+      this.congestedSince ??= Date.now();
+      if (!this.readingPaused) {
+        // A peer that does not read its answers is not sent more to answer.
+        this.readingPaused = true;
+        this.socket.pause();
+      }
     }
   }
 
   private onSocketDrain(): void {
+    this.congestedSince = undefined;
     if (this.readingPaused) {
       this.readingPaused = false;
       this.socket.resume();
     }
+    for (const stream of [...this.blocked]) this.pump(stream);
     for (const stream of this.streams.values()) stream.notifyDrained();
+  }
+
+  /**
+   * Applies the timeouts, at the server's tick: handshake, idle connection,
+   * congested socket, and per stream the request timeout and send stalls.
+   */
+  sweep(now: number): void {
+    if (this.closed) return;
+    const limits = this.limits;
+    if (!this.settingsSeen && now - this.createdAt > limits.handshakeTimeoutMs) {
+      this.report({ reason: "handshake timeout" });
+      this.fail(ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
+    if (this.congestedSince !== undefined && now - this.congestedSince > limits.sendStallTimeoutMs) {
+      this.report({ reason: "socket stalled" });
+      this.socket.destroy();
+      return;
+    }
+    if (this.idleSince !== undefined && now - this.idleSince > limits.idleTimeoutMs && !this.goingAway) {
+      this.report({ reason: "idle" });
+      void this.shutdown();
+      return;
+    }
+    for (const stream of [...this.streams.values()]) {
+      if (!stream.remoteClosed && !stream.requestMayStayOpen && now - stream.openedAt > limits.requestTimeoutMs) {
+        this.cut(stream, "request timeout");
+      } else if (stream.pendingBytes > 0 && now - stream.lastProgress > limits.sendStallTimeoutMs) {
+        this.cut(stream, "send stalled");
+      }
+    }
+  }
+
+  /** A peer that sends `what` faster than any client needs: GOAWAY ENHANCE_YOUR_CALM. */
+  private flood(what: string): never {
+    this.report({ reason: "flood", detail: what });
+    throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `too many ${what} frames`);
   }
 
   private goaway(code: number): Buffer {
@@ -564,6 +646,7 @@ export class H2Connection implements StreamOwner {
   private terminate(code: number): void {
     this.closed = true;
     this.out.length = 0;
+    this.idleSince = undefined;
     const streams = [...this.streams.values()];
     this.streams.clear();
     this.blocked.clear();

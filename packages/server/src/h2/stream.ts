@@ -1,10 +1,17 @@
 import { ErrorCode } from "./frames.js";
 import { encodeHeaderBlock } from "./hpack.js";
+import type { LimitReason } from "./limits.js";
 
 /** What a stream needs from its connection. */
 export interface StreamOwner {
+  /** Queues response data if the pending-bytes limits allow, and sends what the windows allow. */
+  enqueue(stream: H2Stream, data: Buffer): void;
+  /** Forgets the stream's queued data. */
+  dropPending(stream: H2Stream): void;
   /** Sends what the stream has queued, as far as the windows allow. */
   pump(stream: H2Stream): void;
+  /** The peer's SETTINGS_MAX_HEADER_LIST_SIZE (unlimited until it says). */
+  readonly peerMaxHeaderListSize: number;
   /** Queues a header block (HEADERS, and CONTINUATION when long) for the stream. */
   sendHeaderBlock(stream: H2Stream, block: Buffer, endStream: boolean): void;
   /** Sends RST_STREAM and forgets the stream. */
@@ -27,6 +34,12 @@ export class H2Stream {
   onEnd: (() => void) | undefined;
   /** Called once when the stream is gone: reset by either side, or the connection closed. */
   onClose: ((errorCode: number) => void) | undefined;
+  /**
+   * Called when a limit cuts the stream off (see {@link cutOff}); the handler may
+   * end the stream with {@link abortWith} at once. Without one, or if it does not,
+   * the stream is reset with CANCEL.
+   */
+  onLimit: ((reason: LimitReason) => void) | undefined;
 
   remoteClosed = false;
   localClosed = false;
@@ -44,6 +57,14 @@ export class H2Stream {
   /** The trailers' header block (or an empty END_STREAM DATA when undefined) once the response ends. */
   finalBlock: Buffer | undefined;
   ending = false;
+  /** Set once a limit cut the stream off: writes and ends of its handler are ignored from then on. */
+  cut: LimitReason | undefined;
+  /** When the HEADERS arrived. */
+  readonly openedAt = Date.now();
+  /** When the stream last sent DATA, or began to wait for window. */
+  lastProgress = this.openedAt;
+  /** Set for calls that stream requests: no request timeout applies. */
+  requestMayStayOpen = false;
   private drainWaiters: (() => void)[] = [];
 
   constructor(
@@ -62,7 +83,7 @@ export class H2Stream {
 
   /** Whether the stream can no longer send. */
   get destroyed(): boolean {
-    return this.closed || this.localClosed;
+    return this.closed || this.localClosed || this.cut !== undefined;
   }
 
   /** Whether the writer should wait for {@link drained} before writing more. */
@@ -72,7 +93,7 @@ export class H2Stream {
 
   /** Resolves when the writer may write again, or the stream is gone. */
   drained(): Promise<void> {
-    if (!this.writableNeedDrain || this.closed) return Promise.resolve();
+    if (!this.writableNeedDrain || this.closed || this.cut !== undefined) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
@@ -80,24 +101,77 @@ export class H2Stream {
   respond(status: number, fields: readonly string[], endStream = false): void {
     if (this.destroyed || this.headersSent) return;
     this.headersSent = true;
-    this.owner.sendHeaderBlock(this, encodeHeaderBlock([":status", String(status), ...fields]), endStream);
-    if (endStream) this.finishLocal();
+    this.sendFields([":status", String(status), ...fields], endStream);
   }
 
   /** Queues response data. */
   write(data: Uint8Array): void {
     if (this.destroyed || this.ending || data.length === 0) return;
-    this.pending.push(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length));
-    this.pendingBytes += data.length;
-    this.owner.pump(this);
+    this.owner.enqueue(this, Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length));
   }
 
   /** Ends the response: with trailers (a HEADERS frame), or with an empty END_STREAM DATA frame. */
   end(trailers?: readonly string[]): void {
     if (this.destroyed || this.ending) return;
     this.ending = true;
-    this.finalBlock = trailers === undefined ? undefined : encodeHeaderBlock(trailers);
+    this.finalBlock = trailers === undefined ? undefined : encodeHeaderBlock(fitHeaderList(trailers, this.limit));
     this.owner.pump(this);
+  }
+
+  /**
+   * The request may stay open as long as the call runs (client and bidi
+   * streams): the request timeout does not apply to it.
+   */
+  keepRequestOpen(): void {
+    this.requestMayStayOpen = true;
+  }
+
+  /**
+   * Called by the connection when a limit is hit: queued data is dropped, the
+   * handler's writes are ignored from now on, and its `onLimit` may end the
+   * stream with {@link abortWith}; otherwise it is reset.
+   */
+  cutOff(reason: LimitReason): void {
+    if (this.closed || this.cut !== undefined) return;
+    this.cut = reason;
+    this.owner.dropPending(this);
+    this.notifyDrained();
+    if (this.localClosed) {
+      this.reset(ErrorCode.CANCEL);
+      return;
+    }
+    // Later, so that a handler cut off in the middle of a write is not re-entered.
+    queueMicrotask(() => {
+      this.onLimit?.(reason);
+      if (!this.closed && !this.localClosed) this.reset(ErrorCode.CANCEL);
+    });
+  }
+
+  /**
+   * Ends a stream that was cut off with `trailers` (HEADERS are not flow
+   * controlled, so they leave even when the peer's window is shut), or with
+   * `headers` + `trailers` as one headers-only response if nothing was sent yet.
+   */
+  abortWith(status: number, headers: readonly string[], trailers: readonly string[]): void {
+    if (this.closed || this.localClosed) return;
+    this.owner.dropPending(this);
+    this.ending = true;
+    if (!this.headersSent) {
+      this.headersSent = true;
+      this.sendFields([":status", String(status), ...headers, ...trailers], true);
+      return;
+    }
+    this.owner.sendHeaderBlock(this, encodeHeaderBlock(fitHeaderList(trailers, this.limit)), true);
+    this.finishLocal();
+  }
+
+  private get limit(): number {
+    return this.owner.peerMaxHeaderListSize;
+  }
+
+  private sendFields(fields: readonly string[], endStream: boolean): void {
+    this.owner.sendHeaderBlock(this, encodeHeaderBlock(fitHeaderList(fields, this.limit)), endStream);
+    if (endStream) this.finishLocal();
   }
 
   /** Resets the stream with `code` (CANCEL by default). */
@@ -109,8 +183,7 @@ export class H2Stream {
   /** The connection sent the final frame. */
   finishLocal(): void {
     this.localClosed = true;
-    this.pending.length = 0;
-    this.pendingBytes = 0;
+    this.owner.dropPending(this);
     if (this.remoteClosed) this.owner.release(this);
   }
 
@@ -126,17 +199,41 @@ export class H2Stream {
   terminate(code: number): void {
     if (this.closed) return;
     this.closed = true;
-    this.pending.length = 0;
-    this.pendingBytes = 0;
+    this.owner.dropPending(this);
     this.notifyDrained();
     this.onClose?.(code);
   }
 
   /** Wakes writers waiting for room. */
   notifyDrained(): void {
-    if (this.drainWaiters.length === 0 || (this.writableNeedDrain && !this.closed)) return;
+    if (this.drainWaiters.length === 0 || (this.writableNeedDrain && !this.closed && this.cut === undefined)) return;
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** Per-field overhead of a header list's size (RFC 9113 §6.5.2). */
+const FIELD_OVERHEAD = 32;
+
+/**
+ * `fields` made to fit the peer's SETTINGS_MAX_HEADER_LIST_SIZE: the longest
+ * value (a long error message, in practice) is cut, never past a percent
+ * escape. A list that cannot fit even so is returned as is, and the peer refuses it.
+ */
+export function fitHeaderList(fields: readonly string[], limit: number): readonly string[] {
+  let size = 0;
+  let longest = -1;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = fields[i + 1] as string;
+    size += (fields[i] as string).length + value.length + FIELD_OVERHEAD;
+    if (longest < 0 || value.length > (fields[longest] as string).length) longest = i + 1;
+  }
+  if (size <= limit || longest < 0) return fields;
+  const value = fields[longest] as string;
+  const keep = value.length - (size - limit);
+  if (keep < 0) return fields;
+  const fitted = [...fields];
+  fitted[longest] = value.slice(0, keep).replace(/%[0-9A-Fa-f]?$/, "");
+  return fitted;
 }

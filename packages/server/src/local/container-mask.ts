@@ -2,7 +2,7 @@ import { type Container, ContainerSchema } from "@berth/gen/containerd/services/
 import { create } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { invalidArgument } from "../errdefs.js";
-import { goQuote } from "../go-quote.js";
+import { quoteInput } from "../go-quote.js";
 import { ownEntry, setEntry, withoutEmptyLabels } from "./labels.js";
 
 /**
@@ -67,7 +67,7 @@ export function applyContainerMask(stored: Container, patch: Container, paths: r
         merged.snapshotKey = patch.snapshotKey;
         break;
       default:
-        throw invalidArgument(`cannot update ${goQuote(path)} field on ${goQuote(stored.id)}`);
+        throw invalidArgument(`cannot update ${quoteInput(path)} field on ${quoteInput(stored.id)}`);
     }
   }
 

@@ -6,7 +6,7 @@ import {
 import { type Container, ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { BerthError, notFound, plainError } from "../errdefs.js";
-import { goQuote } from "../go-quote.js";
+import { quoteInput } from "../go-quote.js";
 import type { StoredContainer } from "../store/stored-container.js";
 import type { ContainerStore, ListOptions } from "../store/types.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -51,7 +51,7 @@ export function createContainersLocal({ store, events, clock = systemClock }: Co
       const namespace = requestNamespace.require();
       const container = await store.get(namespace, id);
       if (container === undefined) {
-        throw notFound(`container ${goQuote(id)} in namespace ${goQuote(namespace)}`);
+        throw notFound(`container ${quoteInput(id)} in namespace ${quoteInput(namespace)}`);
       }
       return container;
     },
@@ -104,8 +104,8 @@ export function createContainersLocal({ store, events, clock = systemClock }: Co
       });
       if (updated === undefined) {
         throw (await store.hasAny(namespace))
-          ? notFound(`container ${goQuote(patch.id)}`)
-          : notFound(`cannot update container ${goQuote(patch.id)} in namespace ${goQuote(namespace)}`);
+          ? notFound(`container ${quoteInput(patch.id)}`)
+          : notFound(`cannot update container ${quoteInput(patch.id)} in namespace ${quoteInput(namespace)}`);
       }
       events.emit(namespace, "/containers/update", ContainerUpdateSchema, {
         id: updated.id,
@@ -124,7 +124,7 @@ export function createContainersLocal({ store, events, clock = systemClock }: Co
       }
       throw (await store.hasAny(namespace))
         ? notFound(`container ${id}`)
-        : notFound(`cannot delete container ${goQuote(id)} in namespace ${goQuote(namespace)}`);
+        : notFound(`cannot delete container ${quoteInput(id)} in namespace ${quoteInput(namespace)}`);
     },
   };
 }

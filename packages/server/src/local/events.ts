@@ -3,7 +3,7 @@ import { create, type DescMessage, type MessageInitShape } from "@bufbuild/proto
 import type { Any } from "@bufbuild/protobuf/wkt";
 import { BerthError, invalidArgument } from "../errdefs.js";
 import type { Exchange } from "../events/exchange.js";
-import { goQuote } from "../go-quote.js";
+import { quoteInput } from "../go-quote.js";
 import { type Clock, systemClock } from "./clock.js";
 import { envelopeFields } from "./envelope-fields.js";
 import { packEvent } from "./event-payloads.js";
@@ -96,10 +96,12 @@ export function validateTopic(topic: string): void {
       try {
         validateIdentifier(component);
       } catch (error) {
-        throw error instanceof BerthError ? error.wrap(`failed validation on component ${goQuote(component)}`) : error;
+        throw error instanceof BerthError
+          ? error.wrap(`failed validation on component ${quoteInput(component)}`)
+          : error;
       }
     }
   } catch (error) {
-    throw error instanceof BerthError ? error.wrap(`envelope topic ${goQuote(topic)}`) : error;
+    throw error instanceof BerthError ? error.wrap(`envelope topic ${quoteInput(topic)}`) : error;
   }
 }

@@ -1,5 +1,5 @@
 import { invalidArgument } from "../errdefs.js";
-import { goQuote } from "../go-quote.js";
+import { quoteInput } from "../go-quote.js";
 
 /** Longest identifier in bytes, as in containerd's `identifiers` package. */
 export const MAX_IDENTIFIER_LENGTH = 76;
@@ -17,9 +17,11 @@ export function validateIdentifier(s: string): void {
   if (s === "") throw invalidArgument("identifier must not be empty");
   // The pattern admits only ASCII, so a valid identifier's length in UTF-16 units is its byte length.
   if (Buffer.byteLength(s, "utf8") > MAX_IDENTIFIER_LENGTH) {
-    throw invalidArgument(`identifier ${goQuote(s)} greater than maximum length (${MAX_IDENTIFIER_LENGTH} characters)`);
+    throw invalidArgument(
+      `identifier ${quoteInput(s)} greater than maximum length (${MAX_IDENTIFIER_LENGTH} characters)`,
+    );
   }
   if (!IDENTIFIER.test(s)) {
-    throw invalidArgument(`identifier ${goQuote(s)} must match ${IDENTIFIER_PATTERN}`);
+    throw invalidArgument(`identifier ${quoteInput(s)} must match ${IDENTIFIER_PATTERN}`);
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { type Lease, LeaseSchema, type Resource } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { BerthError, invalidArgument, notFound } from "../errdefs.js";
-import { goQuote } from "../go-quote.js";
+import { quoteInput } from "../go-quote.js";
 import type { LeaseStore } from "../store/types.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { FieldAdaptor, Filter } from "./filters/index.js";
@@ -37,7 +37,7 @@ function isDigest(value: string): boolean {
 
 /** Builds the lease rules over a store. */
 export function createLeasesLocal({ store, clock = systemClock }: LeasesLocalOptions): LeasesLocal {
-  const leaseNotFound = (id: string) => notFound(`lease ${goQuote(id)}`);
+  const leaseNotFound = (id: string) => notFound(`lease ${quoteInput(id)}`);
 
   return {
     async create(requestNamespace, id, labels) {
@@ -103,7 +103,7 @@ function validateResource(resource: Resource | undefined): void {
   const type = resource?.type ?? "";
   const id = resource?.id ?? "";
   if (type === "content") {
-    if (!isDigest(id)) throw invalidArgument(`invalid content resource ${goQuote(id)}: not a digest`);
+    if (!isDigest(id)) throw invalidArgument(`invalid content resource ${quoteInput(id)}: not a digest`);
     return;
   }
   if (type === "ingests" || (type.startsWith("snapshots/") && type.length > "snapshots/".length)) return;

@@ -6,7 +6,7 @@ import {
 import { type Namespace, NamespaceSchema } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { BerthError, failedPrecondition, notFound, plainError } from "../errdefs.js";
-import { goQuote } from "../go-quote.js";
+import { quoteInput } from "../go-quote.js";
 import type { NamespaceRecord, NamespaceStore } from "../store/types.js";
 import type { EventsLocal } from "./events.js";
 import { validateIdentifier } from "./identifiers.js";
@@ -59,7 +59,7 @@ export function createNamespacesLocal({ store, events }: NamespacesLocalOptions)
     async update(requestNamespace, namespace, paths) {
       for (const path of paths) {
         if (!path.startsWith("labels.")) {
-          throw plainError("invalid argument", `cannot update ${goQuote(path)} field`);
+          throw plainError("invalid argument", `cannot update ${quoteInput(path)} field`);
         }
       }
       validateIdentifier(namespace.name);
@@ -85,8 +85,10 @@ export function createNamespacesLocal({ store, events }: NamespacesLocalOptions)
       const result = await store.delete(name);
       if (!result.deleted) {
         throw result.reason === "not found"
-          ? notFound(`namespace ${goQuote(name)}`)
-          : failedPrecondition(`namespace ${goQuote(name)} must be empty, but it still has ${result.holds.join(", ")}`);
+          ? notFound(`namespace ${quoteInput(name)}`)
+          : failedPrecondition(
+              `namespace ${quoteInput(name)} must be empty, but it still has ${result.holds.join(", ")}`,
+            );
       }
       events.emit(name, "/namespaces/delete", NamespaceDeleteSchema, { name });
     },

@@ -7,6 +7,7 @@ import {
 } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { createExchange, type Exchange } from "../events/exchange.js";
+import type { H2Limits } from "../h2/limits.js";
 import type { H2Stream } from "../h2/stream.js";
 import { createLocal } from "../local/index.js";
 import { sweepExpiredLeases } from "../local/lease-expiry.js";
@@ -18,7 +19,14 @@ import { withCors } from "./cors.js";
 import { errorInterceptor } from "./errors.js";
 import { createGrpcFastPath, withGrpcFastPath } from "./grpc-fast-path.js";
 import { createStreamHandler } from "./h2-streams.js";
-import { type Listener, listenTcp, listenUnix, type RequestHandler } from "./listeners.js";
+import {
+  DEFAULT_LISTENER_LIMITS,
+  type Listener,
+  type ListenerLimits,
+  listenTcp,
+  listenUnix,
+  type RequestHandler,
+} from "./listeners.js";
 import { createLoggingInterceptor } from "./logging.js";
 import { type BerthdMetrics, createMetrics } from "./metrics.js";
 import { withMetricsEndpoint } from "./metrics-endpoint.js";
@@ -58,6 +66,14 @@ export interface BerthdOptions {
   readonly token?: string | undefined;
   /** Host names the cleartext TCP listener answers to besides loopback (`--allowed-host`). */
   readonly allowedHosts?: readonly string[];
+  /** Overrides of the connection limits and timeouts (see docs/security.md). */
+  readonly limits?: BerthdLimits | undefined;
+}
+
+/** Overrides of {@link DEFAULT_LISTENER_LIMITS}. */
+export interface BerthdLimits {
+  readonly maxConnections?: number | undefined;
+  readonly h2?: Partial<H2Limits> | undefined;
 }
 
 /** A running berthd. */
@@ -79,7 +95,17 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
     checkTcpAccess(options.listen, { tls: options.tls !== undefined, token: options.token !== undefined });
   }
   const store = await openStore(options.root);
-  const exchange = createExchange();
+  const logger = options.logger;
+  const exchange = createExchange({ onOverflow: (why) => logger.warn({ limit: "event queue" }, `cut off: ${why}`) });
+  const limits: ListenerLimits = {
+    maxConnections: options.limits?.maxConnections ?? DEFAULT_LISTENER_LIMITS.maxConnections,
+    h2: { ...DEFAULT_LISTENER_LIMITS.h2, ...options.limits?.h2 },
+    onLimit: (event) => {
+      const { reason, ...where } = event;
+      if (reason === "idle") logger.debug(where, "closed an idle connection");
+      else logger.warn({ limit: reason, ...where }, `cut off: ${reason}`);
+    },
+  };
   const shuttingDown = new AbortController();
   const listeners: Listener[] = [];
   const grace = options.shutdownGraceMs ?? 5000;
@@ -100,8 +126,12 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
       },
       withCors(options.corsOrigins ?? [], served),
     );
-    listeners.push(await listenUnix(served.serveStream, { path: options.address, uid: options.uid, gid: options.gid }));
-    if (options.listen !== undefined) listeners.push(await listenTcp(handler, { ...options.listen, tls: options.tls }));
+    listeners.push(
+      await listenUnix(served.serveStream, { path: options.address, uid: options.uid, gid: options.gid, limits }),
+    );
+    if (options.listen !== undefined) {
+      listeners.push(await listenTcp(handler, { ...options.listen, tls: options.tls, limits }));
+    }
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.close(0)));
     await store.close();

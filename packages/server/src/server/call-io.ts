@@ -24,6 +24,14 @@ export interface CallIo {
   onEnd(listener: () => void): void;
   /** The stream is gone (answered, reset, or its connection closed). */
   onClose(listener: () => void): void;
+  /**
+   * The transport cut the call off for one of its limits (see `h2/limits.ts`):
+   * nothing more will be written; the listener may end it at once with
+   * {@link abortWith}. Node's HTTP/2 stack never calls it.
+   */
+  onLimit(listener: (reason: string) => void): void;
+  /** Ends a call that was cut off: trailers, or a headers-only response if nothing was sent. */
+  abortWith(headers: Readonly<Record<string, string>>, trailers: Readonly<Record<string, string>>): void;
   readonly destroyed: boolean;
   readonly headersSent: boolean;
   readonly writableNeedDrain: boolean;
@@ -69,6 +77,16 @@ export class NodeCallIo implements CallIo {
 
   onClose(listener: () => void): void {
     this.response.once("close", listener);
+  }
+
+  onLimit(): void {
+    // Node's HTTP/2 stack applies its own limits (maxSessionMemory) and resets the stream itself.
+  }
+
+  abortWith(headers: Readonly<Record<string, string>>, trailers: Readonly<Record<string, string>>): void {
+    if (!this.response.headersSent) this.response.writeHead(200, headers);
+    this.response.addTrailers(trailers);
+    this.response.end();
   }
 
   get destroyed(): boolean {
@@ -140,6 +158,14 @@ export class H2CallIo implements CallIo {
 
   onClose(listener: () => void): void {
     this.stream.onClose = listener;
+  }
+
+  onLimit(listener: (reason: string) => void): void {
+    this.stream.onLimit = listener;
+  }
+
+  abortWith(headers: Readonly<Record<string, string>>, trailers: Readonly<Record<string, string>>): void {
+    this.stream.abortWith(200, flat(headers), flat(trailers));
   }
 
   get destroyed(): boolean {

@@ -143,6 +143,22 @@ class GrpcCall {
     });
     this.io.onData((chunk: Buffer) => this.onData(chunk));
     this.io.onEnd(() => this.dispatch());
+    this.io.onLimit((reason) => this.cutOff(reason));
+  }
+
+  /**
+   * The transport stopped the call for one of its limits (a client that does not
+   * read, or does not send): it ends with ResourceExhausted, even when an answer
+   * was already on its way, since part of it was dropped.
+   */
+  private cutOff(reason: string): void {
+    const status = new ConnectError(`berthd cut the call off: ${reason}`, Code.ResourceExhausted);
+    this.settle(status);
+    this.pending.length = 0;
+    this.io.abortWith(
+      { "content-type": RESPONSE_CONTENT_TYPE },
+      { "grpc-status": String(status.code), "grpc-message": encodeURIComponent(status.rawMessage) },
+    );
   }
 
   /**

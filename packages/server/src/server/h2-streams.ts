@@ -40,6 +40,8 @@ export function createStreamHandler(options: StreamHandlerOptions): (stream: H2S
 
 async function serveUniversal(stream: H2Stream, handler: UniversalHandler, options: StreamHandlerOptions) {
   const abort = new AbortController();
+  const kind = handler.method.methodKind;
+  if (kind === "client_streaming" || kind === "bidi_streaming") stream.keepRequestOpen();
   const body = new RequestBody(stream);
   stream.onClose = (code) => {
     body.close();

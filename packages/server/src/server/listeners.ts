@@ -4,7 +4,8 @@ import http2 from "node:http2";
 import net from "node:net";
 import { dirname } from "node:path";
 import tls from "node:tls";
-import { H2Connection } from "../h2/connection.js";
+import { DEFAULT_H2_LIMITS, type H2Limits, type LimitEvent } from "../h2/limits.js";
+import { createH2Server } from "../h2/server.js";
 import type { H2Stream } from "../h2/stream.js";
 import { type TlsCredentials, tlsServerOptions } from "./tls.js";
 
@@ -45,9 +46,23 @@ export function arrivedOnUnixSocket(request: object): boolean {
   return (request as { viaUnixSocket?: boolean }).viaUnixSocket === true;
 }
 
+/** Limits every listener applies; see docs/security.md. */
+export interface ListenerLimits {
+  /** Connections open at once; more are closed as they arrive. */
+  readonly maxConnections: number;
+  /** HTTP/2 limits (berthd's transport in full; Node's, on TCP, takes the timeouts). */
+  readonly h2: H2Limits;
+  /** Told of every stream or connection a limit cut off. */
+  readonly onLimit?: ((event: LimitEvent) => void) | undefined;
+}
+
+/** berthd's default listener limits. */
+export const DEFAULT_LISTENER_LIMITS: ListenerLimits = { maxConnections: 1024, h2: DEFAULT_H2_LIMITS };
+
 /** Options of {@link listenUnix}. */
 export interface UnixListenOptions {
   readonly path: string;
+  readonly limits?: ListenerLimits | undefined;
   /** Owner of the socket file (containerd's `grpc.uid`). */
   readonly uid?: number | undefined;
   /** Group of the socket file (containerd's `grpc.gid`). */
@@ -67,15 +82,10 @@ export async function listenUnix(
   const { path } = options;
   await mkdir(dirname(path), { recursive: true, mode: 0o711 });
   await removeStaleSocket(path);
-  const connections = new Set<H2Connection>();
-  let closing = false;
-  const server = net.createServer((socket) => {
-    const connection = new H2Connection(socket, serveStream);
-    connections.add(connection);
-    void connection.done.then(() => connections.delete(connection));
-    // A connection accepted after shutdown began gets GOAWAY at once, like those before it.
-    if (closing) void connection.shutdown();
-  });
+  const limits = options.limits ?? DEFAULT_LISTENER_LIMITS;
+  const h2 = createH2Server({ onStream: serveStream, limits: limits.h2, onLimit: limits.onLimit });
+  const server = net.createServer((socket) => h2.accept(socket));
+  server.maxConnections = limits.maxConnections;
   // Bound under a temporary name and renamed once its mode and owner are set, so
   // that nobody can connect while the socket still has the umask's permissions.
   const bound = `${path}.${process.pid}.new`;
@@ -89,13 +99,10 @@ export async function listenUnix(
   return {
     address: `unix:${path}`,
     async close(graceMs) {
-      closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // GOAWAY: no new streams; open streams may finish within the grace period.
-      const drained = Promise.all([...connections].map((connection) => connection.shutdown()));
-      const timer = setTimeout(() => {
-        for (const connection of connections) connection.destroy();
-      }, graceMs);
+      const drained = h2.shutdown();
+      const timer = setTimeout(() => h2.destroy(), graceMs);
       await Promise.all([closed, drained]);
       clearTimeout(timer);
       await unlink(path).catch(() => undefined);
@@ -109,11 +116,10 @@ export interface TcpListenOptions {
   readonly port: number;
   /** Serve HTTPS instead of cleartext: HTTP/2 or HTTP/1.1 chosen by ALPN. */
   readonly tls?: TlsCredentials | undefined;
+  readonly limits?: ListenerLimits | undefined;
 }
 
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-/** How long a cleartext connection may stay silent before its protocol is known. */
-const FIRST_BYTES_TIMEOUT_MS = 10_000;
 
 /**
  * Serves HTTP/2 and HTTP/1.1 on one TCP port. Browsers cannot speak h2c and a
@@ -124,7 +130,18 @@ const FIRST_BYTES_TIMEOUT_MS = 10_000;
  * stay the same.
  */
 export async function listenTcp(handler: RequestHandler, options: TcpListenOptions): Promise<Listener> {
-  const h2 = http2.createServer(HTTP2_OPTIONS, handler);
+  const limits = options.limits ?? DEFAULT_LISTENER_LIMITS;
+  const h2 = http2.createServer(
+    {
+      ...HTTP2_OPTIONS,
+      settings: {
+        ...HTTP2_OPTIONS.settings,
+        maxConcurrentStreams: limits.h2.maxConcurrentStreams,
+        maxHeaderListSize: limits.h2.maxHeaderListSize,
+      },
+    },
+    handler,
+  );
   let closing = false;
   const h1 = http.createServer((request, response) => {
     // While shutting down, end keep-alive: browsers would otherwise keep reusing the connection.
@@ -138,15 +155,29 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
   // headersTimeout and requestTimeout) when a server starts listening; this one is
   // handed its sockets by the front server instead, so tell it.
   h1.emit("listening");
+  // Slow request bodies and idle keep-alive connections, in Node's own terms.
+  h1.requestTimeout = limits.h2.requestTimeoutMs;
+  h1.headersTimeout = Math.min(limits.h2.handshakeTimeoutMs, limits.h2.requestTimeoutMs);
   const sessions = trackSessions(h2);
+  // A session with no traffic for the idle timeout is sent GOAWAY; open streams may still finish.
+  h2.on("session", (session) => {
+    session.setTimeout(limits.h2.idleTimeoutMs, () => {
+      limits.onLimit?.({ reason: "idle" });
+      session.close();
+    });
+  });
   // A connection routed after shutdown began gets GOAWAY at once, like those before it.
   h2.on("session", (session) => {
     if (closing) session.close();
   });
+  const handshakeMs = limits.h2.handshakeTimeoutMs;
   const front =
     options.tls === undefined
-      ? net.createServer((socket) => route(socket, h1, h2))
-      : tls.createServer(tlsServerOptions(options.tls), (socket) => routeByAlpn(socket, h1, h2));
+      ? net.createServer((socket) => route(socket, h1, h2, handshakeMs))
+      : tls.createServer({ ...tlsServerOptions(options.tls), handshakeTimeout: handshakeMs }, (socket) =>
+          routeByAlpn(socket, h1, h2),
+        );
+  front.maxConnections = limits.maxConnections;
   const sockets = new Set<net.Socket>();
   front.on("connection", (socket: net.Socket) => {
     sockets.add(socket);
@@ -172,9 +203,9 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
   };
 }
 
-function route(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void {
+function route(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, firstBytesTimeoutMs: number): void {
   const onSilence = () => socket.destroy();
-  socket.setTimeout(FIRST_BYTES_TIMEOUT_MS);
+  socket.setTimeout(firstBytesTimeoutMs);
   socket.once("timeout", onSilence);
   let seen = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {

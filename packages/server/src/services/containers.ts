@@ -10,6 +10,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { ContainersLocal } from "../local/containers.js";
 import { requestNamespaceKey } from "./context.js";
 import { encodedMessage, isBinaryCall } from "./encoded-fields.js";
+import { createLargeResponses, LARGE_RESPONSE_BYTES, type LargeResponses } from "./large-responses.js";
 
 // Field numbers of the `container(s)` field in the read responses (spec §4.1).
 const CONTAINER_FIELD = 1;
@@ -19,7 +20,10 @@ const CONTAINER_FIELD = 1;
  * containers rules with the request's namespace, and encodes the answer. Reads
  * over binary protocols send the stored bytes without decoding them.
  */
-export function createContainersService(local: ContainersLocal): ServiceImpl<typeof Containers> {
+export function createContainersService(
+  local: ContainersLocal,
+  largeResponses: LargeResponses = createLargeResponses(),
+): ServiceImpl<typeof Containers> {
   return {
     async get(request, context) {
       const stored = await local.get(context.values.get(requestNamespaceKey), request.id);
@@ -33,14 +37,25 @@ export function createContainersService(local: ContainersLocal): ServiceImpl<typ
         signal: context.signal,
       });
       const stored = [];
-      for await (const container of matches) stored.push(container);
-      return isBinaryCall(context)
-        ? encodedMessage(
-            ListContainersResponseSchema,
-            CONTAINER_FIELD,
-            stored.map((s) => s.bytes),
-          )
-        : { containers: stored.map((s) => s.container) };
+      let bytes = 0;
+      let release: (() => void) | undefined;
+      try {
+        for await (const container of matches) {
+          stored.push(container);
+          bytes += container.bytes.length;
+          if (release === undefined && bytes > LARGE_RESPONSE_BYTES)
+            release = await largeResponses.acquire(context.signal);
+        }
+        return isBinaryCall(context)
+          ? encodedMessage(
+              ListContainersResponseSchema,
+              CONTAINER_FIELD,
+              stored.map((s) => s.bytes),
+            )
+          : { containers: stored.map((s) => s.container) };
+      } finally {
+        release?.();
+      }
     },
 
     async *listStream(request, context) {

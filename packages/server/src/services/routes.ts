@@ -16,6 +16,7 @@ import type { Local } from "../local/index.js";
 import { createContainersService } from "./containers.js";
 import { createEventsService } from "./events.js";
 import { createHealthService } from "./health.js";
+import { createLargeResponses } from "./large-responses.js";
 import { createLeasesService } from "./leases.js";
 import { createNamespacesService } from "./namespaces.js";
 import { registerReflection } from "./reflection.js";
@@ -37,6 +38,8 @@ export const SERVED_SERVICES = [
 export interface RoutesOptions {
   /** Aborted when berthd begins to shut down: health turns NOT_SERVING. */
   readonly shutdown?: AbortSignal;
+  /** Large unary answers gathered at once (default 4). */
+  readonly concurrentLargeResponses?: number;
 }
 
 /**
@@ -48,12 +51,18 @@ export function createServiceImplementations(
   options: RoutesOptions = {},
 ): readonly ServiceImplSpec[] {
   return [
-    createServiceImplSpec<typeof Containers>(Containers, createContainersService(dependencies.containers)),
+    createServiceImplSpec<typeof Containers>(
+      Containers,
+      createContainersService(dependencies.containers, createLargeResponses(options.concurrentLargeResponses)),
+    ),
     createServiceImplSpec<typeof Namespaces>(Namespaces, createNamespacesService(dependencies.namespaces)),
     createServiceImplSpec<typeof Leases>(Leases, createLeasesService(dependencies.leases)),
     createServiceImplSpec<typeof Events>(Events, createEventsService(dependencies.events)),
     createServiceImplSpec<typeof Tasks>(Tasks, createTasksService(dependencies.containers)),
-    createServiceImplSpec<typeof Health>(Health, createHealthService({ services: SERVED_SERVICES, ...options })),
+    createServiceImplSpec<typeof Health>(
+      Health,
+      createHealthService({ services: SERVED_SERVICES, ...(options.shutdown ? { shutdown: options.shutdown } : {}) }),
+    ),
   ];
 }
 

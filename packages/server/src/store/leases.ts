@@ -6,7 +6,7 @@ import {
 } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { alreadyExists } from "../errdefs.js";
-import { goQuote } from "../go-quote.js";
+import { quoteInput } from "../go-quote.js";
 import { type StoreContext, writeInNamespace } from "./context.js";
 import { afterPrefix, leaseResourceKey, leaseResourcePrefix } from "./layout.js";
 import type { LeaseStore, ListOptions } from "./types.js";
@@ -63,7 +63,7 @@ export function createLeaseStore(context: StoreContext): LeaseStore {
       const section = layout.of(namespace).leases;
       return writeInNamespace(context, namespace, (withNamespace) =>
         records.run(lockKey(namespace, lease.id), async () => {
-          if ((await section.has(lease.id)) === true) throw alreadyExists(`lease ${goQuote(lease.id)}`);
+          if ((await section.has(lease.id)) === true) throw alreadyExists(`lease ${quoteInput(lease.id)}`);
           const bytes = toBinary(LeaseSchema, lease);
           await queue.commit(withNamespace((batch) => batch.put(lease.id, bytes, { sublevel: section })));
         }),

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeHeaderBlock } from "../../src/h2/hpack.js";
 import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
 import { frame as envelope, rawGrpcCall } from "../support/grpc-raw.js";
+import { rawConnection as openRawConnection, rawFrame } from "../support/h2-raw.js";
 
 // berthd's own HTTP/2 transport on the unix socket, spoken to frame by frame.
 const HEALTH = "/grpc.health.v1.Health/Check";
-const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 let berthd: BerthdProcess;
 beforeAll(async () => {
@@ -18,25 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await berthd.dispose();
 });
-
-interface Frame {
-  readonly type: number;
-  readonly flags: number;
-  readonly stream: number;
-  readonly payload: Buffer;
-  /** Which socket read completed the frame. */
-  readonly read: number;
-}
-
-const rawFrame = (type: number, flags: number, stream: number, payload: Uint8Array = Buffer.alloc(0)) => {
-  const out = Buffer.alloc(9 + payload.length);
-  out.writeUIntBE(payload.length, 0, 3);
-  out[3] = type;
-  out[4] = flags;
-  out.writeUInt32BE(stream, 5);
-  out.set(payload, 9);
-  return out;
-};
 
 const requestBlock = (path: string, extra: string[] = []) =>
   encodeHeaderBlock([
@@ -55,47 +36,7 @@ const requestBlock = (path: string, extra: string[] = []) =>
     ...extra,
   ]);
 
-/** A client that writes raw frames and collects the frames berthd sends, with the reads they came in. */
-async function rawConnection(settings: Buffer = Buffer.alloc(0)) {
-  const socket = net.connect(berthd.socket);
-  await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
-  const frames: Frame[] = [];
-  let reads = 0;
-  let pending = Buffer.alloc(0);
-  let ended = false;
-  socket.on("data", (chunk: Buffer) => {
-    reads += 1;
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 9) {
-      const length = pending.readUIntBE(0, 3);
-      if (pending.length < 9 + length) break;
-      frames.push({
-        type: pending[3] as number,
-        flags: pending[4] as number,
-        stream: pending.readUInt32BE(5) & 0x7fffffff,
-        payload: pending.subarray(9, 9 + length),
-        read: reads,
-      });
-      pending = pending.subarray(9 + length);
-    }
-  });
-  socket.on("end", () => {
-    ended = true;
-  });
-  socket.on("error", () => undefined);
-  socket.write(Buffer.concat([PREFACE, rawFrame(4, 0, 0, settings)]));
-  const waitFor = async (match: (frame: Frame) => boolean, timeoutMs = 5000): Promise<Frame> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = frames.find(match);
-      if (found !== undefined) return found;
-      if (Date.now() > deadline)
-        throw new Error(`no such frame; got ${JSON.stringify(frames.map((f) => [f.type, f.flags, f.stream]))}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  };
-  return { socket, frames, waitFor, ended: () => ended };
-}
+const rawConnection = (settingsPayload?: Buffer) => openRawConnection(berthd.socket, settingsPayload);
 
 describe("berthd's HTTP/2 transport", () => {
   it("answers a call with HEADERS, DATA and trailers in one write, and PING with PING", async () => {

@@ -281,4 +281,50 @@ describe("exchange", () => {
     }
     expect(exchange.subscribers).toBe(0);
   });
+
+  it("cuts off a subscriber that is too many bytes behind, whatever the count", async () => {
+    const exchange = createExchange({ queueBytesLimit: 1024 * 1024 });
+    const subscriber = start(exchange);
+    await settle();
+    const big = (topic: string) =>
+      create(EnvelopeSchema, { namespace: "ns", topic, event: { typeUrl: "x", value: new Uint8Array(400 * 1024) } });
+    for (let i = 0; i < 2; i++) exchange.publish(big(`/big/${i}`));
+    expect(await subscriber.topics(2)).toEqual(["/big/0", "/big/1"]);
+    for (let i = 0; i < 3; i++) exchange.publish(big(`/more/${i}`));
+    await expect(subscriber.read()).rejects.toMatchObject({
+      errorClass: "resource exhausted",
+      message: "subscriber fell more than 1048576 bytes of events behind and was disconnected: resource exhausted",
+    });
+    expect(exchange.subscribers).toBe(0);
+  });
+
+  it("publishes without running any subscriber's filter, however many there are", async () => {
+    const overflows: string[] = [];
+    const exchange = createExchange({ onOverflow: (why) => overflows.push(why) });
+    let filtered = 0;
+    const subscribers = Array.from({ length: 2000 }, () =>
+      start(exchange, () => {
+        filtered += 1;
+        return true;
+      }),
+    );
+    await settle();
+    expect(exchange.subscribers).toBe(2000);
+    exchange.publish(envelope("/fan"));
+    expect(filtered).toBe(0);
+    for (const subscriber of subscribers) expect(await subscriber.topics(1)).toEqual(["/fan"]);
+    expect(filtered).toBe(2000);
+    expect(overflows).toEqual([]);
+    for (const subscriber of subscribers) subscriber.controller.abort();
+  });
+
+  it("says which subscriber it cut off", async () => {
+    const overflows: string[] = [];
+    const exchange = createExchange({ queueLimit: 2, onOverflow: (why) => overflows.push(why) });
+    const subscriber = start(exchange);
+    await settle();
+    for (let i = 0; i < 3; i++) exchange.publish(envelope(`/t/${i}`));
+    await expect(subscriber.read()).rejects.toMatchObject({ errorClass: "resource exhausted" });
+    expect(overflows).toEqual(["subscriber fell more than 2 events behind"]);
+  });
 });

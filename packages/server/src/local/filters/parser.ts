@@ -1,4 +1,4 @@
-import { goQuote } from "../../go-quote.js";
+import { quoteInput } from "../../go-quote.js";
 import { FilterParseError } from "./parse-error.js";
 import { EOF, Scanner, type Token } from "./scanner.js";
 import { unquote } from "./unquote.js";
@@ -92,7 +92,7 @@ class Parser {
       case "operator": {
         const text = decodeUtf8(token.text);
         if (text === "==" || text === "!=" || text === "~=") return text;
-        throw this.#error(token.pos, `unsupported operator ${goQuote(text)}`);
+        throw this.#error(token.pos, `unsupported operator ${quoteInput(text)}`);
       }
       case "illegal":
         throw this.#error(token.pos, this.#scanner.error);
