@@ -99,6 +99,7 @@ const program = new Command("berthd")
   .option("--request-timeout <duration>", "time a request has to arrive in full", parseDuration, 60_000)
   .option("--stall-timeout <duration>", "cut off calls whose client reads nothing for this long", parseDuration, 30_000)
   .option("--handshake-timeout <duration>", "time a new connection has to start HTTP/2 or TLS", parseDuration, 10_000)
+  .option("--max-filter-cpu <duration>", "CPU one List may spend matching its filters", parseDuration, 1000)
   .addOption(
     new Option("--log-level <level>", "log level")
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -120,6 +121,7 @@ const program = new Command("berthd")
         webRoot: options.webRoot ?? bundledWebRoot(),
         corsOrigins: options.corsOrigin,
         allowedHosts: options.allowedHost,
+        maxMatchingMs: options.maxFilterCpu,
         limits: {
           maxConnections: options.maxConnections,
           h2: {

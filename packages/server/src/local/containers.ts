@@ -14,16 +14,18 @@ import { containerFields } from "./container-fields.js";
 import { applyContainerMask } from "./container-mask.js";
 import { validateContainer } from "./container-validation.js";
 import type { EventsLocal } from "./events.js";
-import type { Filter } from "./filters/index.js";
 import { withoutEmptyLabels } from "./labels.js";
 import { parseListFilters } from "./list-filters.js";
 import type { RequestNamespace } from "./namespace.js";
+import { MAX_MATCHING_MS, matchPaced } from "./paced-matching.js";
 
 /** Dependencies of {@link createContainersLocal}. */
 export interface ContainersLocalOptions {
   readonly store: ContainerStore;
   /** Where committed changes are announced. */
   readonly events: Pick<EventsLocal, "emit">;
+  /** CPU one listing may spend matching filters (default {@link MAX_MATCHING_MS}). */
+  readonly maxMatchingMs?: number;
   readonly clock?: Clock;
 }
 
@@ -45,7 +47,12 @@ export interface ContainersLocal {
 }
 
 /** Builds the containers rules over a store. */
-export function createContainersLocal({ store, events, clock = systemClock }: ContainersLocalOptions): ContainersLocal {
+export function createContainersLocal({
+  store,
+  events,
+  clock = systemClock,
+  maxMatchingMs = MAX_MATCHING_MS,
+}: ContainersLocalOptions): ContainersLocal {
   return {
     async get(requestNamespace, id) {
       const namespace = requestNamespace.require();
@@ -61,7 +68,9 @@ export function createContainersLocal({ store, events, clock = systemClock }: Co
       const filter = parseListFilters(filters);
       const all = store.list(namespace, options);
       // With nothing to filter, hand the store's listing through: no extra async layer per container.
-      return filter === undefined ? all : matching(all, filter);
+      return filter === undefined
+        ? all
+        : matchPaced(all, (stored) => filter.match(containerFields(stored.bytes)), maxMatchingMs);
     },
 
     async create(requestNamespace, requested) {
@@ -127,12 +136,6 @@ export function createContainersLocal({ store, events, clock = systemClock }: Co
         : notFound(`cannot delete container ${quoteInput(id)} in namespace ${quoteInput(namespace)}`);
     },
   };
-}
-
-async function* matching(containers: AsyncIterable<StoredContainer>, filter: Filter): AsyncIterable<StoredContainer> {
-  for await (const stored of containers) {
-    if (filter.match(containerFields(stored.bytes))) yield stored;
-  }
 }
 
 function prefixed(error: unknown, prefix: string): unknown {

@@ -5,6 +5,7 @@ import { type ContainersLocal, createContainersLocal } from "./containers.js";
 import { createEventsLocal, type EventsLocal } from "./events.js";
 import { createLeasesLocal, type LeasesLocal } from "./leases.js";
 import { createNamespacesLocal, type NamespacesLocal } from "./namespaces.js";
+import { MAX_MATCHING_MS } from "./paced-matching.js";
 
 /** containerd's rules for every service, over one store and one event exchange. */
 export interface Local {
@@ -14,14 +15,22 @@ export interface Local {
   readonly events: EventsLocal;
 }
 
+/** Options of {@link createLocal}. */
+export interface LocalOptions {
+  readonly clock?: Clock | undefined;
+  /** CPU one List or ListStream may spend matching filters (default {@link MAX_MATCHING_MS}). */
+  readonly maxMatchingMs?: number | undefined;
+}
+
 /** Builds every rule set; changes are announced on `exchange` after they commit. */
-export function createLocal(store: Store, exchange: Exchange, clock?: Clock): Local {
-  const withClock = clock === undefined ? {} : { clock };
+export function createLocal(store: Store, exchange: Exchange, options: LocalOptions = {}): Local {
+  const withClock = options.clock === undefined ? {} : { clock: options.clock };
+  const maxMatchingMs = options.maxMatchingMs ?? MAX_MATCHING_MS;
   const events = createEventsLocal({ exchange, ...withClock });
   return {
-    containers: createContainersLocal({ store: store.containers, events, ...withClock }),
+    containers: createContainersLocal({ store: store.containers, events, maxMatchingMs, ...withClock }),
     namespaces: createNamespacesLocal({ store: store.namespaces, events }),
-    leases: createLeasesLocal({ store: store.leases, ...withClock }),
+    leases: createLeasesLocal({ store: store.leases, maxMatchingMs, ...withClock }),
     events,
   };
 }

@@ -5,15 +5,18 @@ import { BerthError, invalidArgument, notFound } from "../errdefs.js";
 import { quoteInput } from "../go-quote.js";
 import type { LeaseStore } from "../store/types.js";
 import { type Clock, systemClock } from "./clock.js";
-import type { FieldAdaptor, Filter } from "./filters/index.js";
+import type { FieldAdaptor } from "./filters/index.js";
 import { ownEntry, withoutEmptyLabels } from "./labels.js";
 import { parseListFilters } from "./list-filters.js";
 import type { RequestNamespace } from "./namespace.js";
+import { MAX_MATCHING_MS, matchPaced } from "./paced-matching.js";
 
 /** Dependencies of {@link createLeasesLocal}. */
 export interface LeasesLocalOptions {
   readonly store: LeaseStore;
   readonly clock?: Clock;
+  /** CPU one listing may spend matching filters (default {@link MAX_MATCHING_MS}). */
+  readonly maxMatchingMs?: number;
 }
 
 /** containerd's lease rules (`services/leases`, `metadata/leases.go`). */
@@ -36,7 +39,11 @@ function isDigest(value: string): boolean {
 }
 
 /** Builds the lease rules over a store. */
-export function createLeasesLocal({ store, clock = systemClock }: LeasesLocalOptions): LeasesLocal {
+export function createLeasesLocal({
+  store,
+  clock = systemClock,
+  maxMatchingMs = MAX_MATCHING_MS,
+}: LeasesLocalOptions): LeasesLocal {
   const leaseNotFound = (id: string) => notFound(`lease ${quoteInput(id)}`);
 
   return {
@@ -61,7 +68,7 @@ export function createLeasesLocal({ store, clock = systemClock }: LeasesLocalOpt
       const namespace = requestNamespace.require();
       const filter = parseListFilters(filters);
       const all = store.list(namespace);
-      return filter === undefined ? all : matching(all, filter);
+      return filter === undefined ? all : matchPaced(all, (lease) => filter.match(leaseFields(lease)), maxMatchingMs);
     },
 
     async addResource(requestNamespace, id, resource) {
@@ -108,10 +115,6 @@ function validateResource(resource: Resource | undefined): void {
   }
   if (type === "ingests" || (type.startsWith("snapshots/") && type.length > "snapshots/".length)) return;
   throw new BerthError("not implemented", `resource type ${type} not supported yet: not implemented`);
-}
-
-async function* matching(leases: AsyncIterable<Lease>, filter: Filter): AsyncIterable<Lease> {
-  for await (const lease of leases) if (filter.match(leaseFields(lease))) yield lease;
 }
 
 /** The fields a lease filter can see: `id` and `labels.<key>`. */

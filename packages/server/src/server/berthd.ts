@@ -68,6 +68,8 @@ export interface BerthdOptions {
   readonly allowedHosts?: readonly string[];
   /** Overrides of the connection limits and timeouts (see docs/security.md). */
   readonly limits?: BerthdLimits | undefined;
+  /** CPU one List or ListStream may spend matching filters (default 1 s). */
+  readonly maxMatchingMs?: number | undefined;
 }
 
 /** Overrides of {@link DEFAULT_LISTENER_LIMITS}. */
@@ -116,6 +118,7 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
       metrics,
       ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
       ...(options.token === undefined ? {} : { token: options.token }),
+      ...(options.maxMatchingMs === undefined ? {} : { maxMatchingMs: options.maxMatchingMs }),
     });
     const handler = withOriginGuard(
       {
@@ -168,6 +171,8 @@ export interface HandlerOptions {
   readonly token?: string;
   /** Call metrics, and `/metrics` on TCP listeners. */
   readonly metrics?: BerthdMetrics;
+  /** CPU one List or ListStream may spend matching filters. */
+  readonly maxMatchingMs?: number;
 }
 
 /** Both ways berthd serves requests: Node's HTTP stacks (TCP) and its own HTTP/2 transport (the unix socket). */
@@ -188,7 +193,7 @@ export function createHandler(
   options: HandlerOptions = {},
 ): BerthdHandler {
   const implementations = createServiceImplementations(
-    createLocal(store, exchange),
+    createLocal(store, exchange, { maxMatchingMs: options.maxMatchingMs }),
     options.shutdown === undefined ? {} : { shutdown: options.shutdown },
   );
   // Interceptors run outermost first: metrics and the logger see the mapped status.

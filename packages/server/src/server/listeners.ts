@@ -140,10 +140,17 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
         maxHeaderListSize: limits.h2.maxHeaderListSize,
       },
     },
-    handler,
+    withRequestTimeout(handler, limits),
   );
   let closing = false;
-  const h1 = http.createServer((request, response) => {
+  const requestTimeout = limits.h2.requestTimeoutMs;
+  const h1Options: http.ServerOptions = {
+    // Slow request bodies and headers, in Node's own terms, checked often enough to apply them on time.
+    requestTimeout,
+    headersTimeout: Math.min(limits.h2.handshakeTimeoutMs, requestTimeout),
+    connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(requestTimeout / 4))),
+  };
+  const h1 = http.createServer(h1Options, (request, response) => {
     // While shutting down, end keep-alive: browsers would otherwise keep reusing the connection.
     if (closing) {
       response.setHeader("connection", "close");
@@ -155,9 +162,6 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
   // headersTimeout and requestTimeout) when a server starts listening; this one is
   // handed its sockets by the front server instead, so tell it.
   h1.emit("listening");
-  // Slow request bodies and idle keep-alive connections, in Node's own terms.
-  h1.requestTimeout = limits.h2.requestTimeoutMs;
-  h1.headersTimeout = Math.min(limits.h2.handshakeTimeoutMs, limits.h2.requestTimeoutMs);
   const sessions = trackSessions(h2);
   // A session with no traffic for the idle timeout is sent GOAWAY; open streams may still finish.
   h2.on("session", (session) => {
@@ -200,6 +204,25 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
       await Promise.all([closeHttp2(h2, sessions, graceMs), h1Closed, frontClosed]);
       clearTimeout(timer);
     },
+  };
+}
+
+/**
+ * Resets an HTTP/2 request that has not arrived in full within the request
+ * timeout (a slowly sent body), as berthd's own transport does on the unix
+ * socket; Node's HTTP/1.1 server has `requestTimeout` for the same.
+ */
+function withRequestTimeout(handler: RequestHandler, limits: ListenerLimits): RequestHandler {
+  return (request, response) => {
+    const timer = setTimeout(() => {
+      if (request.readableEnded || response.writableEnded) return;
+      limits.onLimit?.({ reason: "request timeout", path: request.url ?? "" });
+      (request as http2.Http2ServerRequest).stream.close(http2.constants.NGHTTP2_CANCEL);
+    }, limits.h2.requestTimeoutMs);
+    timer.unref();
+    response.once("close", () => clearTimeout(timer));
+    request.once("end", () => clearTimeout(timer));
+    handler(request, response);
   };
 }
 

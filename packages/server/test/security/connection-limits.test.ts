@@ -5,6 +5,8 @@
  * and PING, SETTINGS and RST_STREAM floods — also rapid reset spread over many
  * connections. Each is cut off; a normal client is served throughout.
  */
+import http2 from "node:http2";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeHeaderBlock } from "../../src/h2/hpack.js";
 import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
@@ -18,6 +20,7 @@ const MAX_CONNECTIONS = 16;
 let berthd: BerthdProcess;
 beforeAll(async () => {
   berthd = await startBerthdProcess({
+    tcp: true,
     extraArgs: [
       ...["--handshake-timeout", "300ms", "--idle-timeout", "600ms", "--request-timeout", "1s"],
       ...["--max-connections", String(MAX_CONNECTIONS)],
@@ -101,6 +104,50 @@ describe("idle and slow connections", () => {
     expect(client.headerBlocks().at(-1)?.fields["grpc-status"]).toBe("8");
     expect(berthd.stderr()).toMatch(/"limit":"request timeout"/);
     client.socket.destroy();
+  });
+});
+
+describe("slow requests over TCP", () => {
+  it("resets an HTTP/2 request whose body trickles in", async () => {
+    const session = http2.connect(berthd.tcpUrl as string);
+    session.on("error", () => undefined);
+    const stream = session.request({
+      ":method": "POST",
+      ":path": GET,
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    stream.on("error", () => undefined);
+    const header = Buffer.alloc(5);
+    header.writeUInt32BE(15 * 1024 * 1024, 1);
+    stream.write(header);
+    const trickle = setInterval(() => stream.write(Buffer.alloc(1024)), 100);
+    const code = await new Promise<number | undefined>((resolve) =>
+      stream.once("close", () => resolve(stream.rstCode)),
+    );
+    clearInterval(trickle);
+    expect(code).toBe(http2.constants.NGHTTP2_CANCEL);
+    session.close();
+  });
+
+  it("closes an HTTP/1.1 request whose body trickles in", async () => {
+    const url = new URL(berthd.tcpUrl as string);
+    const socket = net.connect(Number(url.port), "127.0.0.1");
+    socket.on("error", () => undefined);
+    socket.write(
+      `POST /containerd.services.containers.v1.Containers/Get HTTP/1.1\r\nhost: 127.0.0.1:${url.port}\r\n` +
+        "content-type: application/json\r\ncontent-length: 1000000\r\n\r\n{",
+    );
+    const trickle = setInterval(() => socket.write(" "), 100);
+    const answer = await new Promise<string>((resolve) => {
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString();
+      });
+      socket.once("close", () => resolve(text));
+    });
+    clearInterval(trickle);
+    expect(answer).toMatch(/^HTTP\/1.1 408/);
   });
 });
 

@@ -26,7 +26,7 @@ export async function createInMemoryBerth(options: { clock?: Clock } = {}) {
   const db = new MemoryLevel<string, Uint8Array>({ keyEncoding: "utf8", valueEncoding: "view" });
   const store = await createLevelStore(db as unknown as Database);
   const exchange = createExchange();
-  const local = createLocal(store, exchange, options.clock);
+  const local = createLocal(store, exchange, { clock: options.clock });
   const transport = createRouterTransport(createRoutes(createServiceImplementations(local)), {
     router: { interceptors: [namespaceFromHeader, errorInterceptor] },
   });
