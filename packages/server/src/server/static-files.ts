@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { extname, join, normalize, sep } from "node:path";
@@ -47,15 +47,20 @@ type Response = ServerResponse | Http2ServerResponse;
  */
 export function createStaticHandler(root: string): (request: Request, response: Response) => void {
   const base = normalize(root + sep);
+  // Symlinks are followed only to files inside the root: compare real paths with the root's own.
+  const realBase = realpath(root).then(
+    (path) => normalize(path + sep),
+    () => base,
+  );
   return (request, response) => {
-    void serve(base, request, response).catch(() => {
+    void serve(base, realBase, request, response).catch(() => {
       if (!response.headersSent) send(response, 500, "internal error");
       else response.destroy();
     });
   };
 }
 
-async function serve(base: string, request: Request, response: Response): Promise<void> {
+async function serve(base: string, realBase: Promise<string>, request: Request, response: Response): Promise<void> {
   if (request.method !== "GET" && request.method !== "HEAD") {
     send(response, 405, "method not allowed", { allow: "GET, HEAD" });
     return;
@@ -78,7 +83,8 @@ async function serve(base: string, request: Request, response: Response): Promis
     file = join(base, "index.html");
     info = await stat(file).catch(() => undefined);
   }
-  if (info === undefined || !info.isFile()) {
+  const real = info?.isFile() === true ? await realPathInside(file, await realBase) : undefined;
+  if (info === undefined || real === undefined) {
     send(response, 404, "not found");
     return;
   }
@@ -93,7 +99,13 @@ async function serve(base: string, request: Request, response: Response): Promis
     response.end();
     return;
   }
-  createReadStream(file).pipe(response as NodeJS.WritableStream);
+  createReadStream(real).pipe(response as NodeJS.WritableStream);
+}
+
+/** The file's real path when it lies inside the root (symlinks resolved), else undefined. */
+async function realPathInside(file: string, realBase: string): Promise<string | undefined> {
+  const real = await realpath(file).catch(() => undefined);
+  return real?.startsWith(realBase) === true ? real : undefined;
 }
 
 function securityHeaders(): Record<string, string> {

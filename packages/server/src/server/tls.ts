@@ -41,7 +41,24 @@ export async function loadTlsCredentials(files: TlsFiles): Promise<TlsCredential
 }
 
 /**
- * Options for a TLS server offering HTTP/2 and HTTP/1.1 by ALPN. With a client
+ * What the TLS listener offers: TLS 1.3's suites, and for TLS 1.2 only ECDHE key
+ * exchange (forward secrecy) with AEAD ciphers — no static RSA, no CBC (RFC 9113 §9.2.2
+ * asks the same of HTTP/2).
+ */
+export const TLS_CIPHERS = [
+  "TLS_AES_128_GCM_SHA256",
+  "TLS_AES_256_GCM_SHA384",
+  "TLS_CHACHA20_POLY1305_SHA256",
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+].join(":");
+
+/**
+ * Options for a TLS server offering HTTP/2 and HTTP/1.1 by ALPN, with {@link TLS_CIPHERS} only. With a client
  * CA the handshake itself refuses clients without a valid certificate, so no
  * request of theirs ever reaches a handler.
  */
@@ -51,6 +68,8 @@ export function tlsServerOptions(credentials: TlsCredentials): tls.TlsOptions {
     key: credentials.key,
     ALPNProtocols: ["h2", "http/1.1"],
     minVersion: "TLSv1.2",
+    ciphers: TLS_CIPHERS,
+    honorCipherOrder: true,
     ...(credentials.clientCa === undefined
       ? {}
       : { ca: credentials.clientCa, requestCert: true, rejectUnauthorized: true }),

@@ -17,6 +17,7 @@ import { createNodeTransport, type NodeTransportOptions } from "@berth/client/no
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isLoopbackHost } from "../../src/server/auth.js";
 import { BERTHD_MAIN, type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
+import { makeCertificates } from "../support/certificates.js";
 import { newContainer } from "../support/containers.js";
 import { rawGrpcCall } from "../support/grpc-raw.js";
 
@@ -39,27 +40,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** A CA, a server certificate for 127.0.0.1/localhost and a client certificate it issued, plus a rogue one. */
-async function makeCertificates(cwd: string): Promise<void> {
-  const openssl = (...args: string[]) => execFileAsync("openssl", args, { cwd });
-  for (const name of ["ca", "server", "client"]) {
-    await openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${name}.key`);
-  }
-  await openssl("req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=berth test CA", "-days", "1", "-out", "ca.crt");
-  await writeFile(join(cwd, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  await writeFile(join(cwd, "client.ext"), "extendedKeyUsage=clientAuth\n");
-  for (const name of ["server", "client"]) {
-    await openssl("req", "-new", "-key", `${name}.key`, "-subj", `/CN=berth test ${name}`, "-out", `${name}.csr`);
-    await openssl(
-      "x509",
-      ...["-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1"],
-      ...["-extfile", `${name}.ext`, "-out", `${name}.crt`],
-    );
-  }
-  // Same key, self-signed: a certificate the client CA did not issue.
-  await openssl("req", "-x509", "-new", "-key", "client.key", "-subj", "/CN=rogue", "-days", "1", "-out", "rogue.crt");
-}
 
 /** Runs berthd expecting it to refuse to start; kills it if it serves instead. */
 function runBerthd(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
