@@ -15,7 +15,8 @@ export type ErrorClass =
   | "failed precondition"
   | "unavailable"
   | "not implemented"
-  | "resource exhausted";
+  | "resource exhausted"
+  | "data loss";
 
 /** An error of a known class; its message already ends with `: <class>` unless built as `plain`. */
 export class BerthError extends Error {
@@ -50,6 +51,8 @@ export const failedPrecondition = classed("failed precondition");
 export const unavailable = classed("unavailable");
 /** `<detail>: resource exhausted` */
 export const resourceExhausted = classed("resource exhausted");
+/** `<detail>: data loss` (Berth only: containerd's errdefs has no such class) */
+export const dataLoss = classed("data loss");
 
 /**
  * An error whose message is sent as is, with no class suffix: containerd builds

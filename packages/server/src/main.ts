@@ -10,7 +10,7 @@ import { isLoopbackHost, readTokenFile } from "./server/auth.js";
 import { type Berthd, startBerthd } from "./server/berthd.js";
 import { AddressInUseError } from "./server/listeners.js";
 import { loadTlsCredentials, type TlsCredentials } from "./server/tls.js";
-import { StoreLockedError } from "./store/open.js";
+import { StoreDamagedError, StoreLockedError } from "./store/open.js";
 
 /** Parses `HOST:PORT` (IPv6 hosts in brackets). */
 function parseHostPort(value: string): { host: string; port: number } {
@@ -134,7 +134,11 @@ const program = new Command("berthd")
         logger,
       });
     } catch (error) {
-      if (error instanceof StoreLockedError || error instanceof AddressInUseError) {
+      if (
+        error instanceof StoreLockedError ||
+        error instanceof StoreDamagedError ||
+        error instanceof AddressInUseError
+      ) {
         process.stderr.write(`berthd: ${error.message}\n`);
         process.exit(1);
       }
@@ -165,9 +169,14 @@ program
   .command("check")
   .description("verify the database under --root offline (exit 0 clean, 1 problems, 2 cannot open)")
   .option("--json", "print the report as JSON")
-  .action(async (options: { json?: boolean }) => {
+  .option("--repair", "first rebuild the database from what can be read (LevelDB repair), reporting what was dropped")
+  .action(async (options: { json?: boolean; repair?: boolean }) => {
     // --root is berthd's own option, so `berthd check --root DIR` and `berthd --root DIR check` agree.
-    process.exitCode = await runCheck({ root: program.opts().root, json: options.json === true });
+    process.exitCode = await runCheck({
+      root: program.opts().root,
+      json: options.json === true,
+      repair: options.repair === true,
+    });
   });
 
 program.parseAsync().catch((error: unknown) => {

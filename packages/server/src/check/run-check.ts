@@ -1,5 +1,12 @@
 import { join } from "node:path";
-import { openExistingDatabase, StoreLockedError, StoreUnavailableError } from "../store/open.js";
+import {
+  describeDamage,
+  openExistingDatabase,
+  repairDatabase,
+  StoreDamagedError,
+  StoreLockedError,
+  StoreUnavailableError,
+} from "../store/open.js";
 import { formatReport, formatReportJson } from "./report.js";
 import { verifyStore } from "./verify-store.js";
 
@@ -11,6 +18,8 @@ export interface RunCheckOptions {
   /** berthd's `--root`; the database is `<root>/db`. */
   readonly root: string;
   readonly json?: boolean;
+  /** Repair the database first (LevelDB's RepairDB), reporting what was dropped. */
+  readonly repair?: boolean;
   /** Where the report goes (default stdout). */
   readonly write?: (text: string) => void;
   /** Where an open failure goes (default stderr). */
@@ -18,8 +27,12 @@ export interface RunCheckOptions {
 }
 
 /**
- * `berthd check`: opens the database without creating it, verifies every key,
- * prints the report and returns the exit status (0 clean, 1 problems, 2 cannot open).
+ * `berthd check`: reads the write-ahead logs (a damaged one is reported as it
+ * is, without opening LevelDB, which would drop the damaged records), opens the
+ * database without creating it, verifies every key, prints the report and
+ * returns the exit status (0 clean, 1 problems, 2 cannot open). With `repair`,
+ * LevelDB's repair runs first and what it dropped is reported; the exit status
+ * then describes the repaired database.
  */
 export async function runCheck(options: RunCheckOptions): Promise<number> {
   const write = options.write ?? ((text: string) => process.stdout.write(text));
@@ -27,8 +40,24 @@ export async function runCheck(options: RunCheckOptions): Promise<number> {
   const location = join(options.root, "db");
   let db: Awaited<ReturnType<typeof openExistingDatabase>>;
   try {
+    if (options.repair === true) {
+      const repaired = await repairDatabase(options.root);
+      const dropped = repaired.damage.length === 0 ? "no damaged log records" : describeDamage(repaired.damage);
+      const kept = repaired.keptIn === undefined ? "" : `; the damaged logs are kept in ${repaired.keptIn}`;
+      writeError(`berthd check: repaired ${location}: dropped ${dropped}${kept}\n`);
+      for (const note of repaired.notes) writeError(`berthd check: leveldb: ${note}\n`);
+    }
     db = await openExistingDatabase(options.root);
   } catch (error) {
+    if (error instanceof StoreDamagedError) {
+      const problems = error.damage.map((damage) => ({
+        key: damage.file,
+        problem: `${damage.reason} at byte ${damage.offset} (${damage.bytes} bytes unreadable); run berthd check --repair`,
+      }));
+      const report = { keys: 0, namespaces: 0, containers: 0, leases: 0, leaseResources: 0, problems };
+      write(options.json === true ? formatReportJson(location, report) : formatReport(location, report));
+      return CheckExit.problems;
+    }
     if (!(error instanceof StoreLockedError || error instanceof StoreUnavailableError)) throw error;
     writeError(`berthd check: ${error.message}\n`);
     return CheckExit.cannotOpen;

@@ -20,6 +20,7 @@ import { errorInterceptor } from "./errors.js";
 import { createGrpcFastPath, withGrpcFastPath } from "./grpc-fast-path.js";
 import { createStreamHandler } from "./h2-streams.js";
 import {
+  checkAddressesFree,
   DEFAULT_LISTENER_LIMITS,
   type Listener,
   type ListenerLimits,
@@ -96,6 +97,7 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   if (options.listen !== undefined) {
     checkTcpAccess(options.listen, { tls: options.tls !== undefined, token: options.token !== undefined });
   }
+  await checkAddressesFree(options.address, options.listen);
   const store = await openStore(options.root);
   const logger = options.logger;
   const exchange = createExchange({ onOverflow: (why) => logger.warn({ limit: "event queue" }, `cut off: ${why}`) });
@@ -112,7 +114,11 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   const listeners: Listener[] = [];
   const grace = options.shutdownGraceMs ?? 5000;
   try {
-    const metrics = createMetrics({ storeSizes: () => store.sizes(), subscribers: () => exchange.subscribers });
+    const metrics = createMetrics({
+      storeSizes: () => store.sizes(),
+      subscribers: () => exchange.subscribers,
+      writeFailure: () => store.writeFailure(),
+    });
     const served = createHandler(store, exchange, options.logger, {
       shutdown: shuttingDown.signal,
       metrics,
@@ -194,7 +200,10 @@ export function createHandler(
 ): BerthdHandler {
   const implementations = createServiceImplementations(
     createLocal(store, exchange, { maxMatchingMs: options.maxMatchingMs }),
-    options.shutdown === undefined ? {} : { shutdown: options.shutdown },
+    {
+      ...(options.shutdown === undefined ? {} : { shutdown: options.shutdown }),
+      writeFailure: () => store.writeFailure(),
+    },
   );
   // Interceptors run outermost first: metrics and the logger see the mapped status.
   const interceptors = [

@@ -9,6 +9,7 @@ const CODES: Record<ErrorClass, Code> = {
   unavailable: Code.Unavailable,
   "not implemented": Code.Unimplemented,
   "resource exhausted": Code.ResourceExhausted,
+  "data loss": Code.DataLoss,
 };
 
 /**

@@ -300,7 +300,24 @@ function listen(server: net.Server, options: net.ListenOptions, label: string): 
   });
 }
 
-async function removeStaleSocket(path: string): Promise<void> {
+/**
+ * Fails with {@link AddressInUseError} when the unix socket or the TCP address
+ * is already served, before anything else starts, so that a daemon that cannot
+ * listen never opens (and so never touches) its database. Binding for real may
+ * still fail if another process takes the address in between.
+ */
+export async function checkAddressesFree(
+  unixPath: string,
+  tcp?: { readonly host: string; readonly port: number },
+): Promise<void> {
+  await checkSocketFree(unixPath);
+  if (tcp === undefined || tcp.port === 0) return;
+  const probe = net.createServer();
+  await listen(probe, { host: tcp.host, port: tcp.port }, `${tcp.host}:${tcp.port}`);
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
+async function checkSocketFree(path: string): Promise<void> {
   const alive = await new Promise<boolean>((resolve) => {
     const probe = net.connect(path);
     probe.once("connect", () => {
@@ -311,7 +328,10 @@ async function removeStaleSocket(path: string): Promise<void> {
   });
   if (alive) throw new AddressInUseError(`socket ${path} is already in use by a running process`);
   const existing = await lstat(path).catch(() => undefined);
-  if (existing === undefined) return;
-  if (!existing.isSocket()) throw new AddressInUseError(`${path} exists and is not a socket`);
-  await unlink(path);
+  if (existing !== undefined && !existing.isSocket()) throw new AddressInUseError(`${path} exists and is not a socket`);
+}
+
+async function removeStaleSocket(path: string): Promise<void> {
+  await checkSocketFree(path);
+  await unlink(path).catch(() => undefined);
 }

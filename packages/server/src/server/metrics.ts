@@ -8,6 +8,8 @@ export interface MetricsSources {
   /** Counts the store; called at most once per {@link STORE_SIZES_MAX_AGE_MS}. */
   readonly storeSizes: () => Promise<StoreSizes>;
   readonly subscribers: () => number;
+  /** Why writes are refused now, or undefined while they work. */
+  readonly writeFailure?: () => string | undefined;
 }
 
 /** berthd's metrics: a registry to expose and the interceptor that feeds it. */
@@ -90,6 +92,14 @@ export function createMetrics(sources: MetricsSources): BerthdMetrics {
     registers: [registry],
     collect() {
       this.set(sources.subscribers());
+    },
+  });
+  new Gauge({
+    name: "berthd_store_writable",
+    help: "1 while the database takes writes, 0 while they fail (full disk); the health service berth.store.writes says why.",
+    registers: [registry],
+    collect() {
+      this.set(sources.writeFailure?.() === undefined ? 1 : 0);
     },
   });
 

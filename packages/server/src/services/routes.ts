@@ -40,6 +40,8 @@ export interface RoutesOptions {
   readonly shutdown?: AbortSignal;
   /** Large unary answers gathered at once (default 4). */
   readonly concurrentLargeResponses?: number;
+  /** Why the store refuses writes now, for health's `berth.store.writes`. */
+  readonly writeFailure?: () => string | undefined;
 }
 
 /**
@@ -61,7 +63,11 @@ export function createServiceImplementations(
     createServiceImplSpec<typeof Tasks>(Tasks, createTasksService(dependencies.containers)),
     createServiceImplSpec<typeof Health>(
       Health,
-      createHealthService({ services: SERVED_SERVICES, ...(options.shutdown ? { shutdown: options.shutdown } : {}) }),
+      createHealthService({
+        services: SERVED_SERVICES,
+        ...(options.shutdown === undefined ? {} : { shutdown: options.shutdown }),
+        ...(options.writeFailure === undefined ? {} : { writeFailure: options.writeFailure }),
+      }),
     ),
   ];
 }

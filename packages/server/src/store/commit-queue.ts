@@ -15,6 +15,8 @@ export interface CommitQueueOptions {
    * is refused with the failure. Without it, a failed write only fails its callers.
    */
   readonly recover?: () => Promise<void>;
+  /** How often recovery is retried in the background while writes fail (default 5 s). */
+  readonly recoverRetryMs?: number;
 }
 
 /** Writes batches, coalescing concurrent callers into one LevelDB write. */
@@ -26,6 +28,10 @@ export interface CommitQueue {
   commit(write: BatchWriter): Promise<void>;
   /** Resolves when every commit accepted so far has settled. */
   drain(): Promise<void>;
+  /** Why writes are refused now (the failed write), or undefined while they are accepted. */
+  readonly failure: BerthError | undefined;
+  /** Stops the background recovery; the queue takes no more commits after it drains. */
+  close(): void;
 }
 
 interface Pending {
@@ -52,6 +58,23 @@ export function createCommitQueue(db: Database, options: CommitQueueOptions = {}
   let flushing: Promise<void> | undefined;
   let failure: BerthError | undefined;
   let recovering: Promise<void> | undefined;
+  let retry: NodeJS.Timeout | undefined;
+
+  /** While writes fail, retry recovery now and then, so that health and writes come back without a write to try. */
+  function retryInBackground(): void {
+    const recoverDatabase = options.recover;
+    if (retry !== undefined || recoverDatabase === undefined) return;
+    retry = setInterval(() => {
+      const current = failure;
+      if (current === undefined) {
+        clearInterval(retry);
+        retry = undefined;
+        return;
+      }
+      recover(recoverDatabase, current).catch(() => undefined);
+    }, options.recoverRetryMs ?? 5000);
+    retry.unref();
+  }
 
   async function flush(): Promise<void> {
     while (queue.length > 0) {
@@ -77,7 +100,10 @@ export function createCommitQueue(db: Database, options: CommitQueueOptions = {}
         for (const pending of accepted) pending.resolve();
       } catch (error) {
         const classified = writeFailure(error);
-        if (options.recover !== undefined) failure = classified;
+        if (options.recover !== undefined) {
+          failure = classified;
+          retryInBackground();
+        }
         for (const pending of accepted) pending.reject(classified);
       }
     }
@@ -122,6 +148,13 @@ export function createCommitQueue(db: Database, options: CommitQueueOptions = {}
       return recover(options.recover, failure).then(() => enqueue(write));
     },
     drain,
+    get failure() {
+      return failure;
+    },
+    close() {
+      clearInterval(retry);
+      retry = undefined;
+    },
   };
 }
 

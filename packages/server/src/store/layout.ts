@@ -78,6 +78,18 @@ export class Layout {
     return sections;
   }
 
+  /**
+   * Closes and reopens the database and its sublevels (closing a database
+   * closes its sublevels); namespace sections are built anew when next used.
+   * Reads that arrive meanwhile wait for the open.
+   */
+  async reopen(): Promise<void> {
+    this.cache.clear();
+    await this.db.close();
+    await this.db.open();
+    await Promise.all([this.meta.open(), this.namespaces.open(), this.versioned.open()]);
+  }
+
   /** The containers of one namespace, keyed by container id. */
   containers(namespace: string): Section {
     return this.of(namespace).containers;

@@ -1,6 +1,7 @@
 import { type CommitQueueOptions, createCommitQueue } from "./commit-queue.js";
 import { createContainerStore } from "./containers.js";
 import type { StoreContext } from "./context.js";
+import { reportingDamage } from "./damage.js";
 import { KeyLock, SharedKeyLock } from "./key-lock.js";
 import { type Database, Layout, SCHEMA_VERSION } from "./layout.js";
 import { createLeaseStore } from "./leases.js";
@@ -31,6 +32,7 @@ export async function createLevelStore(db: Database, options: LevelStoreOptions 
           location,
           anyKey: `${layout.meta.prefix}schema`,
           probe: () => layout.meta.put("schema", SCHEMA_VERSION, synced),
+          reopen: () => layout.reopen(),
         });
   const context: StoreContext = {
     layout,
@@ -49,11 +51,13 @@ export async function createLevelStore(db: Database, options: LevelStoreOptions 
   }
 
   return {
-    containers: createContainerStore(context),
-    namespaces: createNamespaceStore(context),
-    leases: createLeaseStore(context),
+    containers: reportingDamage(createContainerStore(context)),
+    namespaces: reportingDamage(createNamespaceStore(context)),
+    leases: reportingDamage(createLeaseStore(context)),
     sizes: () => measureStore(layout, location),
+    writeFailure: () => queue.failure?.message,
     async close() {
+      queue.close();
       await queue.drain();
       await db.close();
     },

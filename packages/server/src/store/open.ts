@@ -1,10 +1,12 @@
 import { constants } from "node:fs";
-import { access, mkdir } from "node:fs/promises";
+import { access, mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { ClassicLevel } from "classic-level";
 import { Level } from "level";
 import type { Database } from "./layout.js";
 import { createLevelStore, type LevelStoreOptions } from "./level-store.js";
 import type { Store } from "./types.js";
+import { findLogDamage, type LogDamage, salvageLogs } from "./write-ahead-log.js";
 
 /** Raised when another process holds the database. */
 export class StoreLockedError extends Error {
@@ -17,14 +19,45 @@ export class StoreUnavailableError extends Error {
 }
 
 /**
+ * Raised, before LevelDB opens the database, when its write-ahead log is
+ * damaged: opening would drop acknowledged records silently. The message says
+ * what is damaged and the way out.
+ */
+export class StoreDamagedError extends Error {
+  override readonly name = "StoreDamagedError";
+
+  constructor(
+    readonly location: string,
+    readonly damage: readonly LogDamage[],
+  ) {
+    super(
+      `database ${location} is damaged: ${describeDamage(damage)}; nothing was changed. ` +
+        `Stop here and copy the directory, or run \`berthd check --repair --root ${dirname(location)}\` to keep what can be read`,
+    );
+  }
+}
+
+/** The damage in words: `000005.log at byte 98304: checksum mismatch (32768 bytes unreadable)`, and how many more. */
+export function describeDamage(damage: readonly LogDamage[]): string {
+  const [first] = damage;
+  if (first === undefined) return "no damage";
+  const more = damage.length > 1 ? ` and ${damage.length - 1} more` : "";
+  return `${first.file} at byte ${first.offset}: ${first.reason} (${first.bytes} bytes unreadable)${more}`;
+}
+
+/**
  * Opens (creating if needed) the LevelDB database under `root/db` and returns the
  * store over it.
  *
+ * A damaged log is refused before LevelDB sees it, so a failed start changes nothing.
+ *
  * @throws StoreLockedError when another berthd has the database open.
  * @throws StoreUnavailableError when the directory is read-only, not ours, or LevelDB cannot open it.
+ * @throws StoreDamagedError when the write-ahead log is damaged.
  */
 export async function openStore(root: string, options: LevelStoreOptions = {}): Promise<Store> {
   const location = join(root, "db");
+  await refuseDamaged(location);
   try {
     await mkdir(location, { recursive: true, mode: 0o700 });
   } catch (error) {
@@ -69,6 +102,7 @@ export async function openExistingDatabase(root: string): Promise<Database> {
   } catch (error) {
     throw new StoreUnavailableError(`no database at ${location}: ${describeCode(error)}`);
   }
+  await refuseDamaged(location);
   const db = new Level<string, Uint8Array>(location, {
     keyEncoding: "utf8",
     valueEncoding: "view",
@@ -80,6 +114,11 @@ export async function openExistingDatabase(root: string): Promise<Database> {
     throw openError(location, error);
   }
   return db as unknown as Database;
+}
+
+async function refuseDamaged(location: string): Promise<void> {
+  const damage = await findLogDamage(location);
+  if (damage.length > 0) throw new StoreDamagedError(location, damage);
 }
 
 function openError(location: string, error: unknown): Error {
@@ -125,4 +164,49 @@ function describeCode(error: unknown): string {
 function isLocked(error: unknown): boolean {
   const cause = (error as { cause?: { code?: string } }).cause;
   return (error as { code?: string }).code === "LEVEL_LOCKED" || cause?.code === "LEVEL_LOCKED";
+}
+
+/** What {@link repairDatabase} did. */
+export interface RepairResult {
+  /** The log damage cut out: what was dropped. */
+  readonly damage: readonly LogDamage[];
+  /** Where the damaged logs were moved, as they were (when there were any). */
+  readonly keptIn: string | undefined;
+  /** LevelDB's own account of the repair (its LOG lines that mention lost or salvaged data). */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Repairs the database under `root/db` (berthd must be stopped): damaged logs
+ * are rewritten with only their intact records (the originals moved to
+ * `root/damaged-<time>/`), then LevelDB's repair rebuilds the tables from the
+ * logs and every readable table, dropping blocks that cannot be read.
+ *
+ * @throws StoreLockedError when a berthd has the database open.
+ * @throws StoreUnavailableError when there is no database.
+ */
+export async function repairDatabase(root: string): Promise<RepairResult> {
+  const location = join(root, "db");
+  try {
+    await access(join(location, "CURRENT"), constants.R_OK);
+  } catch (error) {
+    throw new StoreUnavailableError(`no database at ${location}: ${describeCode(error)}`);
+  }
+  const keepDir = join(root, `damaged-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  const damage = await salvageLogs(location, keepDir);
+  try {
+    await ClassicLevel.repair(location);
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    if (/lock/i.test(text)) {
+      throw new StoreLockedError(`database ${location} is in use by another process (stop berthd before --repair)`);
+    }
+    throw new StoreUnavailableError(`cannot repair database ${location}: ${text}`);
+  }
+  const log = await readFile(join(location, "LOG"), "utf8").catch(() => "");
+  const notes = log
+    .split("\n")
+    .filter((line) => /corrupt|dropp|ignor|lost|error|saved/i.test(line))
+    .map((line) => line.replace(/^\S+ \S+ \S+ /, "").trim());
+  return { damage, keptIn: damage.length === 0 ? undefined : keepDir, notes };
 }

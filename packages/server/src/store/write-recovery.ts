@@ -20,6 +20,11 @@ export interface WriteRecoveryOptions {
   readonly anyKey: string;
   /** An idempotent synced write that proves the database takes writes again. */
   readonly probe: () => Promise<void>;
+  /**
+   * Closes and reopens the database: the last resort when LevelDB keeps a
+   * failed background write (a table it could not flush) as a permanent error.
+   */
+  readonly reopen: () => Promise<void>;
 }
 
 /**
@@ -27,8 +32,11 @@ export interface WriteRecoveryOptions {
  * could not append but counts it in its log offsets, so the rest of that log can
  * be unreadable on the next open. `compactRange` flushes the memtable (every
  * acknowledged record) to a table file and switches to a new log, leaving the
- * damaged one to be deleted. Refuses while the disk has less than
- * {@link RECOVERY_HEADROOM_BYTES} free, so a still-full disk costs a `statfs`, not a failed flush.
+ * damaged one to be deleted. When a background flush failed, LevelDB refuses
+ * every write for as long as it is open, so the database is reopened: it
+ * replays its log (every acknowledged record) into a new table. Refuses while
+ * the disk has less than {@link RECOVERY_HEADROOM_BYTES} free, so a still-full
+ * disk costs a `statfs`, not a failed flush.
  */
 export function createWriteRecovery(db: Database, options: WriteRecoveryOptions): (() => Promise<void>) | undefined {
   const compactable = db as unknown as Partial<Compactable>;
@@ -39,7 +47,12 @@ export function createWriteRecovery(db: Database, options: WriteRecoveryOptions)
     if (bavail * bsize < RECOVERY_HEADROOM_BYTES) {
       throw new Error(`${options.location}: ${bavail * bsize} bytes free, waiting for ${RECOVERY_HEADROOM_BYTES}`);
     }
-    await compactRange(options.anyKey, options.anyKey);
-    await options.probe();
+    try {
+      await compactRange(options.anyKey, options.anyKey);
+      await options.probe();
+    } catch {
+      await options.reopen();
+      await options.probe();
+    }
   };
 }
