@@ -12,6 +12,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type BigStreamResult, runBigStream } from "./big-stream.js";
+import {
+  CONCURRENT_LISTS,
+  type ConcurrentListsResult,
+  LIST_CONTAINERS,
+  runConcurrentLists,
+} from "./concurrent-lists.js";
 import { CLOCK_TICKS, waitForQuiet } from "./proc.js";
 import { loadProfiles, type ProfileSummary, summarise } from "./profile.js";
 import {
@@ -58,7 +64,9 @@ no-op ceiling (grpc.health.v1.Health/Check on berthd), one HTTP/2 connection eac
   --ceiling N          Health/Check calls per concurrency level (default: as many as Get)
   --big N              ListStream of N containers on berthd only; 0 skips (default 100000)
   --big-concurrency N  concurrency of the big creates (default 64)
-  --quick              smoke run: --count 500 --big 0 (explicit options win)
+  --lists-memory       100 concurrent Lists of an 8.6 MB namespace on each target: RSS
+                       before, peak and after (default on; --no-lists-memory skips)
+  --quick              smoke run: --count 500 --big 0 --no-lists-memory (explicit options win)
   --berthd FILE        berthd's main.js (default: packages/server/dist/main.js of this
                        checkout), e.g. a build of another revision to compare
   --node-arg=ARG       pass ARG to berthd's node (repeatable),
@@ -84,6 +92,7 @@ interface BenchOptions {
   readonly reads: number;
   readonly big: number;
   readonly bigConcurrency: number;
+  readonly listsMemory: boolean;
   readonly berthdMain: string;
   readonly nodeArgs: readonly string[];
   readonly containerd: string;
@@ -106,6 +115,8 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       reads: { type: "string" },
       big: { type: "string" },
       "big-concurrency": { type: "string" },
+      "lists-memory": { type: "boolean" },
+      "no-lists-memory": { type: "boolean", default: false },
       quick: { type: "boolean", default: false },
       berthd: { type: "string", default: BERTHD_MAIN },
       "node-arg": { type: "string", multiple: true, default: [] },
@@ -141,6 +152,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     ceiling: integer("ceiling", values.ceiling, count * reads, 1),
     big: integer("big", values.big, values.quick ? 0 : 100_000, 0),
     bigConcurrency: integer("big-concurrency", values["big-concurrency"], 64, 1),
+    listsMemory: values["no-lists-memory"] ? false : (values["lists-memory"] ?? !values.quick),
     berthdMain: resolve(values.berthd),
     nodeArgs: values["node-arg"],
     containerd: values.containerd,
@@ -225,6 +237,7 @@ async function main(): Promise<void> {
 
   const results: PhaseResult[] = [];
   let big: BigStreamResult | undefined;
+  const concurrentLists: ConcurrentListsResult[] = [];
   let quietWaitedMs = 0;
   let berthd: Target | undefined;
   let containerd: Target | undefined;
@@ -281,6 +294,17 @@ async function main(): Promise<void> {
           results.push(result);
           log(describeResult(result));
         }
+      }
+    }
+
+    if (options.listsMemory) {
+      for (const target of targets) {
+        log(`${CONCURRENT_LISTS} concurrent Lists of ${LIST_CONTAINERS} containers on ${target.name}`);
+        const result = await runConcurrentLists(target);
+        concurrentLists.push(result);
+        log(
+          `${target.name}: ${result.lists} Lists of ${(result.answerBytes / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s, ${result.failures} failed; RSS ${(result.rssBeforeBytes / 2 ** 20).toFixed(0)} → peak ${(result.peakRssBytes / 2 ** 20).toFixed(0)} → after ${(result.rssAfterBytes / 2 ** 20).toFixed(0)} MiB`,
+        );
       }
     }
 
@@ -369,6 +393,7 @@ async function main(): Promise<void> {
     results,
     comparisons,
     big,
+    concurrentLists,
     targets: checkTargets(comparisons, big, options.count),
     profiles,
   };

@@ -3,6 +3,7 @@
  * Markdown page and an SVG bar chart.
  */
 import type { BigStreamResult } from "./big-stream.js";
+import type { ConcurrentListsResult } from "./concurrent-lists.js";
 import { type ProfileSummary, renderProfileSummary } from "./profile.js";
 import type { TargetName } from "./targets.js";
 import { LISTING_PHASES, PHASE_LABELS, PHASES, type PhaseName, type PhaseResult } from "./workload.js";
@@ -70,6 +71,8 @@ export interface BenchReport {
   readonly results: readonly PhaseResult[];
   readonly comparisons: readonly Comparison[];
   readonly big: BigStreamResult | undefined;
+  /** 100 concurrent Lists of 8.6 MB per target, when run. */
+  readonly concurrentLists: readonly ConcurrentListsResult[];
   readonly targets: readonly TargetCheck[];
   /** berthd CPU profile per phase, when run with `--cpu-prof`. */
   readonly profiles: readonly { readonly title: string; readonly summary: ProfileSummary }[];
@@ -352,6 +355,26 @@ export function renderMarkdown(report: BenchReport): string {
         fmtMiB(s.rssBeforeBytes),
         fmtMiB(s.peakRssBytes),
         fmtMiB(s.growthBytes),
+      ]),
+      1,
+    );
+  }
+
+  if (report.concurrentLists.length > 0) {
+    const [first] = report.concurrentLists;
+    lines.push(
+      `## ${first?.lists} concurrent Lists of ${((first?.answerBytes ?? 0) / 1e6).toFixed(1)} MB (${first?.containers.toLocaleString("en-US")} containers)`,
+      "",
+    );
+    table(
+      ["server", "seconds", "failed", "RSS before MiB", "peak RSS MiB", "RSS 3 s after MiB"],
+      report.concurrentLists.map((r) => [
+        r.target,
+        r.seconds.toFixed(1),
+        String(r.failures),
+        fmtMiB(r.rssBeforeBytes),
+        fmtMiB(r.peakRssBytes),
+        fmtMiB(r.rssAfterBytes),
       ]),
       1,
     );
