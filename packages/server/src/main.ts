@@ -144,14 +144,7 @@ const program = new Command("berthd")
       }
       throw error;
     }
-    if (access.token !== undefined && access.tls === undefined && !isLoopbackHost(options.listen.host)) {
-      logger.warn("the bearer token crosses the network in cleartext: add --tls-cert and --tls-key");
-    }
-    logger.info({ root: options.root, addresses: berthd.addresses }, "serving");
-    const web = berthd.addresses.find((address) => /^https?:\/\//.test(address));
-    if (web !== undefined && (options.webRoot ?? bundledWebRoot()) !== undefined) {
-      process.stderr.write(`berthd: web app at ${web}/\n`);
-    }
+    // Before "serving" is logged: whoever waits for that line may signal at once.
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) return;
@@ -163,6 +156,14 @@ const program = new Command("berthd")
     };
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
+    if (access.token !== undefined && access.tls === undefined && !isLoopbackHost(options.listen.host)) {
+      logger.warn("the bearer token crosses the network in cleartext: add --tls-cert and --tls-key");
+    }
+    logger.info({ root: options.root, addresses: berthd.addresses }, "serving");
+    const web = berthd.addresses.find((address) => /^https?:\/\//.test(address));
+    if (web !== undefined && (options.webRoot ?? bundledWebRoot()) !== undefined) {
+      process.stderr.write(`berthd: web app at ${web}/\n`);
+    }
   });
 
 program
