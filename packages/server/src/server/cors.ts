@@ -1,7 +1,8 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
 import { cors } from "@connectrpc/connect";
 import { NAMESPACE_HEADER } from "../local/namespace.js";
+import { type HttpResponse, writeHead } from "./http-response.js";
 import type { RequestHandler } from "./listeners.js";
 
 const ALLOWED_METHODS = cors.allowedMethods.join(", ");
@@ -16,7 +17,7 @@ const EXPOSED_HEADERS = cors.exposedHeaders.join(", ");
 export function withCors(allowedOrigins: readonly string[], handler: RequestHandler): RequestHandler {
   if (allowedOrigins.length === 0) return handler;
   const allowed = new Set(allowedOrigins);
-  return (request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) => {
+  return (request: IncomingMessage | Http2ServerRequest, response: HttpResponse) => {
     const origin = request.headers.origin;
     const permitted = typeof origin === "string" && allowed.has(origin);
     if (permitted) {
@@ -26,11 +27,11 @@ export function withCors(allowedOrigins: readonly string[], handler: RequestHand
     }
     if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) {
       if (!permitted) {
-        response.writeHead(403);
+        writeHead(response, 403);
         response.end();
         return;
       }
-      response.writeHead(204, {
+      writeHead(response, 204, {
         "access-control-allow-methods": ALLOWED_METHODS,
         "access-control-allow-headers": ALLOWED_HEADERS,
         "access-control-max-age": "7200",

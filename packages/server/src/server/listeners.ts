@@ -7,13 +7,11 @@ import tls from "node:tls";
 import { DEFAULT_H2_LIMITS, type H2Limits, type LimitEvent } from "../h2/limits.js";
 import { createH2Server } from "../h2/server.js";
 import type { H2Stream } from "../h2/stream.js";
+import type { HttpResponse } from "./http-response.js";
 import { type TlsCredentials, tlsServerOptions } from "./tls.js";
 
 /** A request handler usable by both `http` and `http2` servers. */
-export type RequestHandler = (
-  request: http.IncomingMessage | http2.Http2ServerRequest,
-  response: http.ServerResponse | http2.Http2ServerResponse,
-) => void;
+export type RequestHandler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: HttpResponse) => void;
 
 /** One listening endpoint. */
 export interface Listener {

@@ -1,4 +1,5 @@
 import type { Registry } from "prom-client";
+import { writeHead } from "./http-response.js";
 import { arrivedOnUnixSocket, type RequestHandler } from "./listeners.js";
 
 /** Options of {@link withMetricsEndpoint}. */
@@ -22,22 +23,22 @@ export function withMetricsEndpoint(options: MetricsEndpointOptions, next: Reque
       return;
     }
     if (request.method !== "GET" && request.method !== "HEAD") {
-      response.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain" });
+      writeHead(response, 405, { allow: "GET, HEAD", "content-type": "text/plain" });
       response.end("method not allowed\n");
       return;
     }
     if (!options.authorize(request.headers.authorization)) {
-      response.writeHead(401, { "www-authenticate": "Bearer", "content-type": "text/plain" });
+      writeHead(response, 401, { "www-authenticate": "Bearer", "content-type": "text/plain" });
       response.end("a bearer token is required\n");
       return;
     }
     options.registry.metrics().then(
       (text) => {
-        response.writeHead(200, { "content-type": options.registry.contentType, "cache-control": "no-store" });
+        writeHead(response, 200, { "content-type": options.registry.contentType, "cache-control": "no-store" });
         response.end(request.method === "HEAD" ? "" : text);
       },
       () => {
-        response.writeHead(503, { "content-type": "text/plain" });
+        writeHead(response, 503, { "content-type": "text/plain" });
         response.end("metrics are unavailable\n");
       },
     );

@@ -1,6 +1,7 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
 import { isIP } from "node:net";
+import { type HttpResponse, writeHead } from "./http-response.js";
 import type { RequestHandler } from "./listeners.js";
 
 /** Host names every cleartext listener answers to, whatever `--allowed-host` says. */
@@ -79,7 +80,7 @@ function normalizeHost(name: string): string {
   return withoutPort ?? lower;
 }
 
-function refuse(response: ServerResponse | Http2ServerResponse, status: number, text: string): void {
-  response.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+function refuse(response: HttpResponse, status: number, text: string): void {
+  writeHead(response, status, { "content-type": "text/plain; charset=utf-8" });
   response.end(`${text}\n`);
 }

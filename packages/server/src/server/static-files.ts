@@ -1,8 +1,9 @@
 import { createReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
 import { extname, join, normalize, sep } from "node:path";
+import { type HttpResponse, writeHead } from "./http-response.js";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -37,7 +38,7 @@ export const CONTENT_SECURITY_POLICY = [
 ].join("; ");
 
 type Request = IncomingMessage | Http2ServerRequest;
-type Response = ServerResponse | Http2ServerResponse;
+type Response = HttpResponse;
 
 /**
  * Serves a built single-page app from `root`: files under `assets/` carry a
@@ -89,7 +90,7 @@ async function serve(base: string, realBase: Promise<string>, request: Request, 
     return;
   }
   const immutable = file.startsWith(join(base, "assets") + sep);
-  response.writeHead(200, {
+  writeHead(response, 200, {
     "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
     "content-length": info.size,
     "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
@@ -118,6 +119,6 @@ function securityHeaders(): Record<string, string> {
 }
 
 function send(response: Response, status: number, text: string, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...securityHeaders(), ...headers });
+  writeHead(response, status, { "content-type": "text/plain; charset=utf-8", ...securityHeaders(), ...headers });
   response.end(text);
 }

@@ -194,9 +194,9 @@ describe.each(variants)("ContainerStore compliance: $name", ({ harness }) => {
       expect(got?.spec).toBeUndefined();
     });
 
-    // protobuf-es decodes maps into plain objects and drops a `__proto__` key (docs/compatibility.md);
-    // what matters is that it neither pollutes the prototype nor hides other keys.
-    it("keeps constructor label keys as plain data and drops __proto__ harmlessly", async () => {
+    // protobuf-es decodes maps into plain objects: keys that name Object.prototype's members must stay
+    // own data, neither polluting the prototype nor hiding other keys.
+    it("keeps __proto__ and constructor label keys as plain data", async () => {
       const labels: Record<string, string> = {};
       Object.defineProperty(labels, "__proto__", { value: "p", enumerable: true, writable: true, configurable: true });
       Object.defineProperty(labels, "constructor", {
@@ -210,7 +210,8 @@ describe.each(variants)("ContainerStore compliance: $name", ({ harness }) => {
       await containers.create("default", original);
       const got = await containers.get("default", "c1");
       expect(Object.getPrototypeOf(got?.labels)).toBe(Object.prototype);
-      expect(Object.keys(got?.labels ?? {}).sort()).toEqual(["constructor"]);
+      expect(Object.keys(got?.labels ?? {}).sort()).toEqual(["__proto__", "constructor"]);
+      expect(Object.getOwnPropertyDescriptor(got?.labels, "__proto__")?.value).toBe("p");
       expect(Object.getOwnPropertyDescriptor(got?.labels, "constructor")?.value).toBe("c");
     });
 

@@ -1,4 +1,4 @@
-import type { JSX } from "preact";
+import type { JSX, TargetedKeyboardEvent } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { ContainerStore } from "../model/container-store.js";
 import { ContainerRow, ROW_HEIGHT, rowDomId } from "./container-row.js";
@@ -65,7 +65,7 @@ export function ContainerTable({ store, now, loading, selectedId, onOpen }: Cont
     else if (top + ROW_HEIGHT > element.scrollTop + bodyHeight) element.scrollTop = top + ROW_HEIGHT - bodyHeight;
   };
 
-  const onKeyDown = (event: JSX.TargetedKeyboardEvent<HTMLTableElement>) => {
+  const onKeyDown = (event: TargetedKeyboardEvent<HTMLTableElement>) => {
     const page = Math.max(1, Math.floor(viewport / ROW_HEIGHT) - 1);
     const current = activeIndex < 0 ? -1 : activeIndex;
     const moves: Record<string, number> = {

@@ -13,7 +13,7 @@ const DEBOUNCE_MS = 300;
 /** A filter in containerd's syntax (`labels.env==dev,image~=redis`); the server parses it. */
 export function FilterBox({ onApply, error }: FilterBoxProps) {
   const [text, setText] = useState("");
-  const timer = useRef<ReturnType<typeof setTimeout>>();
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
   const apply = (value: string) => {
     clearTimeout(timer.current);
