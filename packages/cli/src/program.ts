@@ -2,7 +2,7 @@
  * The berth program: global options, commands, and how a run ends (the exit
  * code, and `berth: <message>` on standard error for a failure).
  */
-import { readFileSync } from "node:fs";
+import { versionLine } from "@berth/client/build-info";
 import { Command, CommanderError } from "commander";
 import { type CliIo, createProcessIo } from "./cli-context.js";
 import { addContainersCommand } from "./commands/containers.js";
@@ -12,12 +12,6 @@ import { addNamespacesCommand } from "./commands/namespaces.js";
 import { describeError, ReportedError } from "./errors.js";
 import { addGlobalOptions, type GlobalFlags, resolveGlobalOptions } from "./global-options.js";
 
-/** The version in this package's package.json (one directory above `src/` and `dist/`). */
-export function packageVersion(): string {
-  const json: unknown = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-  return typeof json === "object" && json !== null && "version" in json ? String(json.version) : "unknown";
-}
-
 /**
  * Builds the berth command tree. Commander's own exits are turned into
  * exceptions so that {@link runCli} decides the exit code; its messages go to `io`.
@@ -25,7 +19,11 @@ export function packageVersion(): string {
 export function createProgram(io: CliIo = createProcessIo()): Command {
   const program = new Command("berth")
     .description("a ctr-like command line for berthd, containerd's metadata API")
-    .version(packageVersion(), "-v, --version", "print the version")
+    .version(
+      versionLine("berth", new URL("../", import.meta.url)),
+      "-v, --version",
+      "print the version and git revision",
+    )
     .exitOverride()
     .configureOutput({
       writeOut: io.stdout,

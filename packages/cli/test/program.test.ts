@@ -1,6 +1,6 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { packageVersion } from "../src/program.js";
 import { type RunResult, runInProcess } from "./run-in-process.js";
 
 function run(...args: string[]): Promise<RunResult> {
@@ -30,9 +30,14 @@ describe("runCli", () => {
     expect(stderr).toBe("");
   });
 
-  it("prints the package version", async () => {
-    expect(await run("--version")).toEqual({ code: 0, stdout: `${packageVersion()}\n`, stderr: "" });
-    expect(packageVersion()).toMatch(/^\d+\.\d+\.\d+/);
+  it("prints the package version and the git revision", async () => {
+    const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    const { code, stdout, stderr } = await run("--version");
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    // Stamped by `npm run build` (unknown before it); test/install.test.ts checks the stamp itself.
+    expect(stdout).toMatch(
+      new RegExp(`^berth ${version.replaceAll(".", "\\.")} \\(git ([0-9a-f]{12}(-dirty)?|unknown)\\)\n$`),
+    );
   });
 
   it.each([

@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { versionLine } from "@berth/client/build-info";
 import { defaultRootDirectory, defaultSocketPath } from "@berth/client/defaults";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { pino } from "pino";
@@ -37,9 +38,9 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** The web app built in this checkout (packages/web/dist), if it has been built. */
+/** The web app that `npm run build` copies next to berthd (dist/web), if it was built. */
 function bundledWebRoot(): string | undefined {
-  const root = fileURLToPath(new URL("../../web/dist", import.meta.url));
+  const root = fileURLToPath(new URL("./web", import.meta.url));
   return existsSync(join(root, "index.html")) ? root : undefined;
 }
 
@@ -77,6 +78,11 @@ async function loadAccess(flags: AccessFlags): Promise<{ tls?: TlsCredentials; t
 
 const program = new Command("berthd")
   .description("containerd's container-metadata API (gRPC, gRPC-Web, Connect) over LevelDB")
+  .version(
+    versionLine("berthd", new URL("../", import.meta.url)),
+    "-v, --version",
+    "print the version and git revision",
+  )
   .option("--root <dir>", "database directory", defaultRootDirectory())
   .option("--address <path>", "unix socket to serve", defaultSocketPath())
   .option("--listen <host:port>", "also serve TCP (HTTP/2 and HTTP/1.1) on this address", parseHostPort)
