@@ -5,15 +5,20 @@
 #   ctr (from Debian's `containerd` package): packages/server/test/ctr/ drives the real ctr against berthd.
 #     Its fixtures were recorded with containerd 1.6.20 (Debian bookworm's package).
 #
+#   systemd-analyze (from Debian's `systemd` package): packages/cli/test/install.test.ts verifies
+#     berthd's unit file with it.
+#
 # Quiet: apt's output is shown only when a step fails. Exits non-zero on failure.
 set -euo pipefail
 
 # The ctr suite runs /usr/bin/ctr (the Debian package's path); the web suite drives /usr/bin/chromium.
 CTR=/usr/bin/ctr
 CHROMIUM=/usr/bin/chromium
+ANALYZE=/usr/bin/systemd-analyze
 packages=()
 [ -x "$CTR" ] || packages+=(containerd)
 [ -x "$CHROMIUM" ] || packages+=(chromium)
+[ -x "$ANALYZE" ] || packages+=(systemd)
 [ ${#packages[@]} -eq 0 ] && exit 0
 
 fail() {
@@ -21,11 +26,11 @@ fail() {
   exit 1
 }
 
-command -v apt-get >/dev/null 2>&1 || fail "ctr is missing and apt-get is not available; install containerd (which provides ctr) by hand"
+command -v apt-get >/dev/null 2>&1 || fail "${packages[*]} missing and apt-get is not available; install them by hand"
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || fail "ctr is missing; installing containerd needs root, and sudo is not available"
+  command -v sudo >/dev/null 2>&1 || fail "${packages[*]} missing; installing them needs root, and sudo is not available"
   SUDO=(sudo -n)
 fi
 
@@ -62,4 +67,5 @@ fi
 
 [ -x "$CTR" ] || fail "containerd was installed but $CTR is missing"
 [ -x "$CHROMIUM" ] || fail "chromium was installed but $CHROMIUM is missing"
+[ -x "$ANALYZE" ] || fail "systemd was installed but $ANALYZE is missing"
 echo "install-system-deps: installed ${packages[*]}"

@@ -51,13 +51,17 @@ export interface GlobalFlags {
  * applied by {@link resolveGlobalOptions}, not by commander, so that an empty
  * variable counts as unset and the environment can be injected in tests.
  */
-export function addGlobalOptions(program: Command): Command {
+export function addGlobalOptions(program: Command, env: NodeJS.ProcessEnv = process.env): Command {
   return program
     .addOption(
-      new Option("--address <path>", "address of berthd's socket (env: BERTH_ADDRESS, then CONTAINERD_ADDRESS)"),
+      new Option(
+        "--address <address>",
+        "berthd's unix socket, or http(s)://host:port for its TCP listener " +
+          `(default: ${defaultSocketPath(env)}; env: BERTH_ADDRESS, then CONTAINERD_ADDRESS)`,
+      ),
     )
     .addOption(
-      new Option("-n, --namespace <ns>", `namespace to use (env: CONTAINERD_NAMESPACE; default: ${DEFAULT_NAMESPACE})`),
+      new Option("-n, --namespace <ns>", `namespace to use (default: ${DEFAULT_NAMESPACE}; env: CONTAINERD_NAMESPACE)`),
     )
     .addOption(
       new Option("--timeout <duration>", "deadline of each call, e.g. 500ms, 5s, 1m (default: none)").argParser(
@@ -65,11 +69,21 @@ export function addGlobalOptions(program: Command): Command {
       ),
     )
     .addOption(new Option("--protocol <protocol>", "wire protocol").choices(["grpc", "connect"]).default("grpc"))
-    .addOption(new Option("--tls-ca <file>", "PEM CA that issued berthd's certificate (for https:// addresses)"))
-    .addOption(new Option("--tls-cert <file>", "PEM client certificate, for a berthd that requires one (mTLS)"))
-    .addOption(new Option("--tls-key <file>", "PEM private key of --tls-cert"))
     .addOption(
-      new Option("--token-file <file>", "file holding the bearer token of a berthd started with --token-file"),
+      new Option(
+        "--tls-ca <file>",
+        "PEM CA that issued berthd's certificate, for https:// addresses (default: Node's CA list)",
+      ),
+    )
+    .addOption(
+      new Option("--tls-cert <file>", "PEM client certificate, for a berthd that requires one (default: none)"),
+    )
+    .addOption(new Option("--tls-key <file>", "PEM private key of --tls-cert (default: none)"))
+    .addOption(
+      new Option(
+        "--token-file <file>",
+        "file holding the bearer token of a berthd started with --token-file (default: none)",
+      ),
     );
 }
 

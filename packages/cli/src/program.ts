@@ -31,8 +31,20 @@ export function createProgram(io: CliIo = createProcessIo()): Command {
       // Usage errors read like every other failure: `berth: <message>`.
       outputError: (text, write) => write(text.replace(/^error: /, "berth: ")),
     })
-    .showSuggestionAfterError();
-  addGlobalOptions(program);
+    .showSuggestionAfterError()
+    // Every command's help lists the options that apply to it, berth's own included.
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText(
+      "after",
+      `
+Environment:
+  BERTH_ADDRESS          berthd's address when --address is not given
+  CONTAINERD_ADDRESS     the same, read after BERTH_ADDRESS, as ctr reads it
+  CONTAINERD_NAMESPACE   namespace when -n is not given, as ctr reads it
+
+Durations are written 500ms, 5s, 1m. \`berth <command> --help\` describes each command.`,
+    );
+  addGlobalOptions(program, io.env);
   addContainersCommand(program, io);
   addNamespacesCommand(program, io);
   addLeasesCommand(program, io);

@@ -40,9 +40,9 @@ export function addContainersCommand(program: Command, io: CliIo): Command {
       new Option("--label <key=value>", "set a label (repeatable)").argParser(collectLabel).default([], "none"),
     )
     .option("--runtime <name>", "runtime name", DEFAULT_RUNTIME)
-    .option("--image <ref>", "image reference")
-    .option("--snapshotter <name>", "snapshotter of the root filesystem")
-    .option("--snapshot-key <key>", "snapshot key of the root filesystem (needs --snapshotter)")
+    .option("--image <ref>", "image reference (default: none)")
+    .option("--snapshotter <name>", "snapshotter of the root filesystem (default: none)")
+    .option("--snapshot-key <key>", "snapshot key of the root filesystem (needs --snapshotter; default: none)")
     .option("--spec <file>", "OCI runtime spec JSON file (default: a minimal spec running sh)")
     .action(async (id: string, flags: CreateFlags, command: Command) => {
       const context = connect(command, io);

@@ -1,4 +1,5 @@
-import { chmod, chown, lstat, mkdir, rename, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, chmod, chown, lstat, mkdir, rename, unlink } from "node:fs/promises";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
@@ -27,6 +28,11 @@ export interface Listener {
 /** Raised when the address is already served by a live process. */
 export class AddressInUseError extends Error {
   override readonly name = "AddressInUseError";
+}
+
+/** Raised when the socket's directory cannot be created or written, so berthd could not listen there. */
+export class AddressUnwritableError extends Error {
+  override readonly name = "AddressUnwritableError";
 }
 
 /** HTTP/2 settings shared by every listener. */
@@ -327,6 +333,17 @@ async function checkSocketFree(path: string): Promise<void> {
   if (alive) throw new AddressInUseError(`socket ${path} is already in use by a running process`);
   const existing = await lstat(path).catch(() => undefined);
   if (existing !== undefined && !existing.isSocket()) throw new AddressInUseError(`${path} exists and is not a socket`);
+  // Found now rather than when listening, which comes after the database is opened (and created).
+  let directory = dirname(path);
+  while ((await lstat(directory).catch(() => undefined)) === undefined && dirname(directory) !== directory) {
+    directory = dirname(directory);
+  }
+  try {
+    await access(directory, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new AddressUnwritableError(`cannot create socket ${path}: ${directory} is not writable (${code})`);
+  }
 }
 
 async function removeStaleSocket(path: string): Promise<void> {
