@@ -6,7 +6,7 @@
  * Needs `npm run build` (scripts/bundle.mjs) and the npm registry for third-party dependencies.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,7 @@ const repository = fileURLToPath(new URL("../../../", import.meta.url));
 const INSTALL_TIMEOUT_MS = 180_000;
 
 let work: string;
+let prefix: string;
 let bin: string;
 let env: NodeJS.ProcessEnv;
 
@@ -28,7 +29,7 @@ beforeAll(async () => {
     await run("pnpm", ["pack", "--pack-destination", packs], { cwd: join(repository, dir) });
   }
   const tarballs = [join(packs, "berth-server-0.1.0.tgz"), join(packs, "berth-cli-0.1.0.tgz")];
-  const prefix = join(work, "prefix");
+  prefix = join(work, "prefix");
   // Outside the checkout, so that nothing of the workspace can be found by walking up.
   await run("npm", ["install", "--global", "--prefix", prefix, "--no-audit", "--no-fund", ...tarballs], {
     cwd: work,
@@ -78,6 +79,30 @@ describe("a global install of the packed packages", () => {
     }
     const [code] = await new Promise<unknown[]>((resolve) => daemon.once("exit", (...result) => resolve(result)));
     expect(code).toBe(0);
+  });
+});
+
+describe("berthd's systemd unit", () => {
+  it("ships with the package and passes systemd-analyze verify, run against the installed berthd", async () => {
+    const shipped = join(prefix, "lib/node_modules/@berth/server/systemd/berthd.service");
+    const unit = await readFile(shipped, "utf8");
+    expect(unit).toMatch(/^ExecStart=\/usr\/local\/bin\/berthd /m);
+    for (const setting of [
+      "RuntimeDirectory=berth",
+      "StateDirectory=berth",
+      "Restart=on-failure",
+      "KillSignal=SIGTERM",
+    ]) {
+      expect(unit).toContain(`\n${setting}\n`);
+    }
+    expect(unit).toMatch(/^ProtectSystem=strict$/m);
+    expect(unit).toMatch(/^NoNewPrivileges=yes$/m);
+    // The unit names the usual install path; verify checks that the command exists, so point it at this install.
+    const local = join(work, "berthd.service");
+    await writeFile(local, unit.replace(/^ExecStart=\/usr\/local\/bin\/berthd/m, `ExecStart=${join(bin, "berthd")}`));
+    // verify exits 0 even for unknown keys, which it only reports: both streams must stay empty.
+    const { stdout, stderr } = await run("systemd-analyze", ["verify", local]);
+    expect({ stdout, stderr }).toEqual({ stdout: "", stderr: "" });
   });
 });
 

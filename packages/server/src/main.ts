@@ -74,6 +74,8 @@ const program = new Command("berthd")
   )
   .option("--config <file>", "read options from this TOML file (keys named as the flags; flags override it)")
   .showHelpAfterError()
+  // `berthd check --help` lists --root and --config, which it reads too.
+  .configureHelp({ showGlobalOptions: true })
   .addHelpText(
     "after",
     `
