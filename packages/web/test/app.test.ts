@@ -97,7 +97,7 @@ afterAll(async () => {
 
 describe("berth web app in Chromium", () => {
   it("is served by berthd under its CSP and connects", async () => {
-    expect(berthd().stderr()).toContain(`berthd: web app at ${origin()}/`);
+    expect(berthd().stderr()).toContain(`"url":"${origin()}/","msg":"web app"`);
     const response = await page.goto(`${origin()}/`);
     expect(response?.status()).toBe(200);
     expect(response?.headers()["content-security-policy"]).toContain("script-src 'self'");
