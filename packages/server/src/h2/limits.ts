@@ -70,6 +70,8 @@ export interface LimitEvent {
   readonly path?: string;
   /** For floods: what was sent too often. */
   readonly detail?: string;
+  /** The listener's address (`unix:/run/berth/berth.sock`, `http://127.0.0.1:8080`), added by the listener. */
+  readonly listener?: string;
 }
 
 /** Counts events in one-second windows. */

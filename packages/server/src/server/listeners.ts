@@ -86,7 +86,7 @@ export async function listenUnix(
   const { path } = options;
   await mkdir(dirname(path), { recursive: true, mode: 0o711 });
   await removeStaleSocket(path);
-  const limits = options.limits ?? DEFAULT_LISTENER_LIMITS;
+  const limits = naming(options.limits ?? DEFAULT_LISTENER_LIMITS, () => `unix:${path}`);
   const h2 = createH2Server({ onStream: serveStream, limits: limits.h2, onLimit: limits.onLimit });
   const server = net.createServer((socket) => h2.accept(socket));
   server.maxConnections = limits.maxConnections;
@@ -134,7 +134,8 @@ const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
  * stay the same.
  */
 export async function listenTcp(handler: RequestHandler, options: TcpListenOptions): Promise<Listener> {
-  const limits = options.limits ?? DEFAULT_LISTENER_LIMITS;
+  let address = `${options.tls === undefined ? "http" : "https"}://${options.host}:${options.port}`;
+  const limits = naming(options.limits ?? DEFAULT_LISTENER_LIMITS, () => address);
   const h2 = http2.createServer(
     {
       ...HTTP2_OPTIONS,
@@ -194,8 +195,9 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
   await listen(front, { host: options.host, port: options.port }, `${options.host}:${options.port}`);
   const bound = front.address() as net.AddressInfo;
   const host = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
+  address = `${options.tls === undefined ? "http" : "https"}://${host}:${bound.port}`;
   return {
-    address: `${options.tls === undefined ? "http" : "https"}://${host}:${bound.port}`,
+    address,
     async close(graceMs) {
       const frontClosed = new Promise<void>((resolve) => front.close(() => resolve()));
       closing = true;
@@ -209,6 +211,14 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
       clearTimeout(timer);
     },
   };
+}
+
+/** The limits with each reported event naming the listener, as its address: the same fields from every listener. */
+function naming(limits: ListenerLimits, listener: () => string): ListenerLimits {
+  const { onLimit } = limits;
+  return onLimit === undefined
+    ? limits
+    : { ...limits, onLimit: (event) => onLimit({ ...event, listener: listener() }) };
 }
 
 /**

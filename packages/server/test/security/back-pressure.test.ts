@@ -128,6 +128,7 @@ describe("a client that does not read its answers", () => {
     // Measured here: 155-180 MiB (a connection's 64 MiB of queued answers, four being built, garbage).
     expect(peak - before).toBeLessThan(240);
     expect(berthd.stderr()).toMatch(/"limit":"(send stalled|pending bytes of a connection)"/);
+    expect(berthd.stderr()).toContain(`"listener":"unix:${berthd.socket}"`);
     client.socket.destroy();
     expect((await timedHealthCheck()).status).toBe("0");
   });
@@ -177,7 +178,13 @@ async function waitForEnd(client: Awaited<ReturnType<typeof rawConnection>>) {
 
 /** A subscriber that reads everything; `count(n)` waits until n messages arrived. */
 function subscribe() {
-  const session = http2.connect("http://localhost", { createConnection: () => net.connect(berthd.socket) });
+  // A reader that keeps up: wide windows (Node's client would otherwise pace it to 64 KiB round trips,
+  // letting it fall behind the publisher by more than the exchange's bound), and linear parsing.
+  const session = http2.connect("http://localhost", {
+    createConnection: () => net.connect(berthd.socket),
+    settings: { initialWindowSize: 16 * 1024 * 1024 },
+  });
+  session.once("connect", () => session.setLocalWindowSize(64 * 1024 * 1024));
   session.on("error", () => undefined);
   const stream = session.request({
     ":method": "POST",
@@ -187,13 +194,26 @@ function subscribe() {
     "containerd-namespace": NAMESPACE,
   });
   stream.on("error", () => undefined);
-  let buffered = Buffer.alloc(0);
+  let header = Buffer.alloc(0);
+  let remaining = 0;
   let messages = 0;
   stream.on("data", (chunk: Buffer) => {
-    buffered = Buffer.concat([buffered, chunk]);
-    while (buffered.length >= 5 && buffered.length >= 5 + buffered.readUInt32BE(1)) {
-      buffered = buffered.subarray(5 + buffered.readUInt32BE(1));
-      messages += 1;
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (remaining > 0) {
+        const taken = Math.min(remaining, chunk.length - offset);
+        remaining -= taken;
+        offset += taken;
+        if (remaining === 0) messages += 1;
+        continue;
+      }
+      const needed = 5 - header.length;
+      header = Buffer.concat([header, chunk.subarray(offset, offset + needed)]);
+      offset += Math.min(needed, chunk.length - offset);
+      if (header.length < 5) break;
+      remaining = header.readUInt32BE(1);
+      header = Buffer.alloc(0);
+      if (remaining === 0) messages += 1;
     }
   });
   stream.end(envelope(new Uint8Array(0)));
