@@ -96,6 +96,7 @@ program.hook("preAction", async (command) => {
 
 program.action(async (options) => {
   const logger = createDaemonLogger(options.logLevel, options.logFormat ?? defaultLogFormat());
+  const webRoot: string | undefined = options.webRoot ?? bundledWebRoot();
   const access = await loadAccess(options);
   let berthd: Berthd;
   try {
@@ -106,7 +107,7 @@ program.action(async (options) => {
       listen: options.listen,
       uid: options.uid,
       gid: options.gid,
-      webRoot: options.webRoot ?? bundledWebRoot(),
+      webRoot,
       corsOrigins: options.corsOrigin,
       allowedHosts: options.allowedHost,
       maxMatchingMs: options.maxFilterCpu,
@@ -151,7 +152,7 @@ program.action(async (options) => {
   }
   logger.info({ root: options.root, addresses: berthd.addresses }, "serving");
   const web = berthd.addresses.find((address) => /^https?:\/\//.test(address));
-  if (web !== undefined && (options.webRoot ?? bundledWebRoot()) !== undefined) {
+  if (web !== undefined && webRoot !== undefined) {
     logger.info({ url: `${web}/` }, "web app");
   }
 });

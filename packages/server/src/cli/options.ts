@@ -72,6 +72,15 @@ const file = (name: string, description: string): DaemonOption => ({
   defaultText: "off",
 });
 
+const id = (name: string, description: string): DaemonOption => ({
+  name,
+  value: `<${name}>`,
+  description,
+  toml: "integer",
+  parse: parseId,
+  defaultText: "berthd's own",
+});
+
 const repeatable = (name: string, value: string, description: string): DaemonOption => ({
   name,
   value,
@@ -117,22 +126,8 @@ export function daemonOptions(env: NodeJS.ProcessEnv = process.env): readonly Da
     file("tls-key", "PEM private key of tls-cert"),
     file("tls-client-ca", "require TCP clients to present a certificate issued by this PEM CA (mTLS)"),
     file("token-file", "require `authorization: Bearer <token>` on TCP calls; the file holds the token"),
-    {
-      name: "uid",
-      value: "<uid>",
-      description: "owner of the socket file",
-      toml: "integer",
-      parse: parseId,
-      defaultText: "berthd's own",
-    },
-    {
-      name: "gid",
-      value: "<gid>",
-      description: "group of the socket file",
-      toml: "integer",
-      parse: parseId,
-      defaultText: "berthd's own",
-    },
+    id("uid", "owner of the socket file"),
+    id("gid", "group of the socket file"),
     {
       name: "web-root",
       value: "<dir>",
