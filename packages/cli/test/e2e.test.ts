@@ -213,11 +213,17 @@ describe("the built berth against berthd", () => {
       stderr: "berth: container nope: not found\nberth: container nope2: not found\n",
     });
     expect(await idsIn("rm")).toEqual([]);
-    // In a namespace without containers the server words it differently (spec §5.5).
+    // The emptied namespace keeps its containers bucket, as containerd's bbolt does: same wording.
     expect(await berth(["-n", "rm", "c", "rm", "nope"])).toEqual({
       code: 1,
       stdout: "",
-      stderr: 'berth: cannot delete container "nope" in namespace "rm": not found\n',
+      stderr: "berth: container nope: not found\n",
+    });
+    // A namespace that never held a container has no bucket: the server words it differently (spec §5.5).
+    expect(await berth(["-n", "never", "c", "rm", "nope"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: 'berth: cannot delete container "nope" in namespace "never": not found\n',
     });
   });
 

@@ -5,6 +5,7 @@ import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/proto
 import { validateContainer } from "../local/container-validation.js";
 import { validateIdentifier } from "../local/identifiers.js";
 import { validateLabels } from "../local/labels.js";
+import { BUCKET_NAMES } from "../store/buckets.js";
 import { type Database, Layout, leaseResourceKey, SCHEMA_VERSION } from "../store/layout.js";
 
 /** One thing wrong with one key. */
@@ -27,7 +28,7 @@ export interface StoreReport {
 }
 
 /** The per-namespace sections of `layout.ts`, by their sublevel name. */
-const SECTIONS = ["containers", "leases", "lease-resources"] as const;
+const SECTIONS = ["containers", "leases", "lease-resources", "buckets"] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 /**
@@ -92,6 +93,9 @@ export async function verifyStore(db: Database): Promise<StoreReport> {
           if (container === undefined) continue;
           if (container.id !== place.id) report(key, `record has id ${JSON.stringify(container.id)}`);
           check(key, report, "container", () => validateContainer(container));
+        } else if (place.section === "buckets") {
+          if (!(BUCKET_NAMES as readonly string[]).includes(place.id)) report(key, "unknown bucket marker");
+          else if (value.length > 0) report(key, "bucket marker has a value");
         } else if (place.section === "leases") {
           counts.leases += 1;
           leaseIds.add(`${place.namespace}/${place.id}`);
@@ -159,6 +163,7 @@ function parseRecordKey(layout: Layout, key: string): RecordPlace | undefined {
     containers: sections.containers,
     leases: sections.leases,
     "lease-resources": sections.leaseResources,
+    buckets: sections.buckets,
   }[section as SectionName].prefix;
   if (expected !== prefix) return undefined;
   return { namespace, section: section as SectionName, id: key.slice(prefix.length) };

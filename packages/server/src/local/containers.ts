@@ -9,6 +9,7 @@ import { BerthError, notFound, plainError } from "../errdefs.js";
 import { quoteInput } from "../go-quote.js";
 import type { StoredContainer } from "../store/stored-container.js";
 import type { ContainerStore, ListOptions } from "../store/types.js";
+import { deleteMissError } from "./bucket-misses.js";
 import { type Clock, systemClock } from "./clock.js";
 import { containerFields } from "./container-fields.js";
 import { applyContainerMask } from "./container-mask.js";
@@ -112,7 +113,7 @@ export function createContainersLocal({
         return merged;
       });
       if (updated === undefined) {
-        throw (await store.hasAny(namespace))
+        throw (await store.bucket(namespace)) !== "none"
           ? notFound(`container ${quoteInput(patch.id)}`)
           : notFound(`cannot update container ${quoteInput(patch.id)} in namespace ${quoteInput(namespace)}`);
       }
@@ -131,9 +132,11 @@ export function createContainersLocal({
         events.emit(namespace, "/containers/delete", ContainerDeleteSchema, { id });
         return;
       }
-      throw (await store.hasAny(namespace))
-        ? notFound(`container ${id}`)
-        : notFound(`cannot delete container ${quoteInput(id)} in namespace ${quoteInput(namespace)}`);
+      throw (
+        deleteMissError(await store.bucket(namespace), id, () =>
+          notFound(`cannot delete container ${quoteInput(id)} in namespace ${quoteInput(namespace)}`),
+        ) ?? notFound(`container ${id}`)
+      );
     },
   };
 }

@@ -4,6 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { BerthError, invalidArgument, notFound } from "../errdefs.js";
 import { quoteInput } from "../go-quote.js";
 import type { LeaseStore } from "../store/types.js";
+import { deleteMissError } from "./bucket-misses.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { FieldAdaptor } from "./filters/index.js";
 import { ownEntry, withoutEmptyLabels } from "./labels.js";
@@ -61,7 +62,8 @@ export function createLeasesLocal({
 
     async delete(requestNamespace, id) {
       const namespace = requestNamespace.require();
-      if (!(await store.delete(namespace, id))) throw leaseNotFound(id);
+      if (await store.delete(namespace, id)) return;
+      throw deleteMissError(await store.bucket(namespace), id, () => leaseNotFound(id)) ?? leaseNotFound(id);
     },
 
     list(requestNamespace, filters) {

@@ -62,9 +62,13 @@ export function createNamespacesLocal({ store, events }: NamespacesLocalOptions)
           throw plainError("invalid argument", `cannot update ${quoteInput(path)} field`);
         }
       }
-      validateIdentifier(namespace.name);
+      // containerd creates the namespace only when it sets a label. A replace with no
+      // labels sets none: a missing namespace stays missing, whatever its name, and
+      // the call still succeeds (and is published).
+      const setsLabels = paths.length > 0 || Object.keys(namespace.labels).length > 0;
+      if (setsLabels) validateIdentifier(namespace.name);
       validateNamespaceLabels(paths.length === 0 ? namespace.labels : namedLabels(namespace.labels, paths));
-      await store.update(namespace.name, (stored) => {
+      const change = (stored: Readonly<Record<string, string>>) => {
         if (paths.length === 0) return withoutEmptyLabels(namespace.labels);
         const labels = { ...stored };
         for (const path of paths) {
@@ -74,7 +78,8 @@ export function createNamespacesLocal({ store, events }: NamespacesLocalOptions)
           else setEntry(labels, key, value);
         }
         return labels;
-      });
+      };
+      await store.update(namespace.name, change, { create: setsLabels });
       events.emit(envelopeNamespace(requestNamespace, namespace.name), "/namespaces/update", NamespaceUpdateSchema, {
         name: namespace.name,
         labels: namespace.labels,

@@ -1,10 +1,5 @@
 import { createConnectRouter } from "@connectrpc/connect";
-import {
-  type ConnectNodeAdapterOptions,
-  compressionBrotli,
-  compressionGzip,
-  connectNodeAdapter,
-} from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { createExchange, type Exchange } from "../events/exchange.js";
 import type { H2Limits } from "../h2/limits.js";
@@ -19,6 +14,7 @@ import { withCors } from "./cors.js";
 import { errorInterceptor } from "./errors.js";
 import { createGrpcFastPath, withGrpcFastPath } from "./grpc-fast-path.js";
 import { createStreamHandler } from "./h2-streams.js";
+import { writeHead } from "./http-response.js";
 import {
   checkAddressesFree,
   DEFAULT_LISTENER_LIMITS,
@@ -31,12 +27,12 @@ import {
 import { createLoggingInterceptor } from "./logging.js";
 import { type BerthdMetrics, createMetrics } from "./metrics.js";
 import { withMetricsEndpoint } from "./metrics-endpoint.js";
+import { nodeRpcHandler } from "./node-rpc-handler.js";
 import { withOriginGuard } from "./origin-guard.js";
 import { requestContextValues } from "./request-context.js";
+import { createRpcPipeline } from "./rpc-pipeline.js";
 import { createStaticHandler } from "./static-files.js";
 import type { TlsCredentials } from "./tls.js";
-
-type NodeHandler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 
 /** containerd's default message limit, in each direction. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -213,14 +209,6 @@ export function createHandler(
     errorInterceptor,
   ];
   const limits = { readMaxBytes: MAX_MESSAGE_BYTES, writeMaxBytes: MAX_MESSAGE_BYTES };
-  const adapter = connectNodeAdapter({
-    routes: createRoutes(implementations),
-    // connect-node's response type is a structural variant of Node's own; the handler uses only the common part.
-    ...(options.webRoot === undefined ? {} : { fallback: createStaticHandler(options.webRoot) as NodeHandler }),
-    interceptors,
-    contextValues: requestContextValues,
-    ...limits,
-  });
   const fastPath = createGrpcFastPath({
     implementations,
     interceptors,
@@ -234,12 +222,10 @@ export function createHandler(
     ...limits,
   });
   createRoutes(implementations)(router);
-  const serveStream = createStreamHandler({
-    fastPath,
-    handlers: router.handlers,
-    contextValues: requestContextValues,
-  });
-  const handler = withGrpcFastPath(fastPath, adapter);
+  const pipeline = createRpcPipeline(router.handlers);
+  const serveStream = createStreamHandler({ fastPath, pipeline, contextValues: requestContextValues });
+  const fallback = options.webRoot === undefined ? notFound : createStaticHandler(options.webRoot);
+  const handler = withGrpcFastPath(fastPath, nodeRpcHandler(pipeline, requestContextValues, fallback));
   if (options.metrics === undefined) return Object.assign(handler, { serveStream });
   const check = options.token === undefined ? undefined : createBearerCheck(options.token);
   const withMetrics = withMetricsEndpoint(
@@ -248,3 +234,8 @@ export function createHandler(
   );
   return Object.assign(withMetrics, { serveStream });
 }
+
+const notFound: RequestHandler = (_request, response) => {
+  writeHead(response, 404);
+  response.end();
+};

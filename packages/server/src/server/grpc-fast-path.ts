@@ -23,6 +23,7 @@ import {
 } from "@connectrpc/connect";
 import { encodingOf } from "../services/encoded-fields.js";
 import { type CallIo, NodeCallIo, type RequestSource, requestHeaders } from "./call-io.js";
+import { encodeGrpcMessage } from "./grpc-message.js";
 import type { RequestHandler } from "./listeners.js";
 import { TurnPacer } from "./turn-pacer.js";
 
@@ -157,7 +158,7 @@ class GrpcCall {
     this.pending.length = 0;
     this.io.abortWith(
       { "content-type": RESPONSE_CONTENT_TYPE },
-      { "grpc-status": String(status.code), "grpc-message": encodeURIComponent(status.rawMessage) },
+      { "grpc-status": String(status.code), "grpc-message": encodeGrpcMessage(status.rawMessage) },
     );
   }
 
@@ -392,7 +393,7 @@ class GrpcCall {
     this.io.end({
       ...headerRecord(status.metadata),
       "grpc-status": String(status.code),
-      "grpc-message": encodeURIComponent(status.rawMessage),
+      "grpc-message": encodeGrpcMessage(status.rawMessage),
     });
   }
 

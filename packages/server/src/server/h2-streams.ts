@@ -1,9 +1,9 @@
 import type { ContextValues } from "@connectrpc/connect";
-import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { ErrorCode } from "../h2/frames.js";
 import type { H2Stream } from "../h2/stream.js";
 import { H2CallIo, type RequestSource, requestHeaders } from "./call-io.js";
 import type { GrpcFastPath } from "./grpc-fast-path.js";
+import type { RpcCall, RpcPipeline } from "./rpc-pipeline.js";
 
 /** Request bytes a Connect handler may leave unread before its stream is reset. */
 const MAX_UNREAD_BYTES = 32 * 1024 * 1024;
@@ -11,8 +11,8 @@ const MAX_UNREAD_BYTES = 32 * 1024 * 1024;
 /** What {@link createStreamHandler} serves calls with. */
 export interface StreamHandlerOptions {
   readonly fastPath: GrpcFastPath;
-  /** Connect's handlers (gRPC, gRPC-Web and Connect) for everything the fast path leaves. */
-  readonly handlers: readonly UniversalHandler[];
+  /** Every call the fast path leaves (gRPC, gRPC-Web and Connect, through Connect's handlers). */
+  readonly pipeline: RpcPipeline;
   readonly contextValues: (request: RequestSource) => ContextValues;
 }
 
@@ -22,44 +22,46 @@ export interface StreamHandlerOptions {
  * does on Node's HTTP/2), unknown paths with 404.
  */
 export function createStreamHandler(options: StreamHandlerOptions): (stream: H2Stream) => void {
-  const byPath = new Map(options.handlers.map((handler) => [handler.requestPath, handler]));
   return (stream) => {
-    if (options.fastPath.serve(new H2CallIo(stream), stream.headers[":method"] ?? "")) return;
-    const path = stream.headers[":path"] ?? "";
-    const handler = byPath.get(path.split("?", 1)[0] ?? "");
-    if (handler === undefined) {
+    const method = stream.headers[":method"] ?? "";
+    if (options.fastPath.serve(new H2CallIo(stream), method)) return;
+    let header: Headers;
+    try {
+      header = requestHeaders(stream.rawHeaders);
+    } catch {
+      stream.respond(400, [], true);
+      return;
+    }
+    const url = `http://${stream.headers[":authority"] ?? stream.headers.host ?? "localhost"}${stream.headers[":path"] ?? ""}`;
+    const call = options.pipeline.route({ method, url, header });
+    if (call === undefined) {
       stream.respond(404, [], true);
       return;
     }
-    serveUniversal(stream, handler, options).catch(() => {
+    serveUniversal(stream, call, { method, url, header }, options).catch(() => {
       if (!stream.headersSent) stream.respond(500, [], true);
       else stream.reset(ErrorCode.INTERNAL_ERROR);
     });
   };
 }
 
-async function serveUniversal(stream: H2Stream, handler: UniversalHandler, options: StreamHandlerOptions) {
+async function serveUniversal(
+  stream: H2Stream,
+  call: RpcCall,
+  line: { method: string; url: string; header: Headers },
+  options: StreamHandlerOptions,
+) {
   const abort = new AbortController();
-  const kind = handler.method.methodKind;
-  if (kind === "client_streaming" || kind === "bidi_streaming") stream.keepRequestOpen();
+  if (call.streamsRequest) stream.keepRequestOpen();
   const body = new RequestBody(stream);
   stream.onClose = (code) => {
     body.close();
     if (code !== ErrorCode.NO_ERROR) abort.abort();
   };
-  let header: Headers;
-  try {
-    header = requestHeaders(stream.rawHeaders);
-  } catch {
-    stream.respond(400, [], true);
-    return;
-  }
   const source: RequestSource = { rawHeaders: stream.rawHeaders, headers: stream.headers, viaUnixSocket: true };
-  const response = await handler({
+  const response = await call.answer({
     httpVersion: "2.0",
-    method: stream.headers[":method"] ?? "",
-    url: `http://${stream.headers[":authority"] ?? stream.headers.host ?? "localhost"}${stream.headers[":path"] ?? ""}`,
-    header,
+    ...line,
     body,
     signal: abort.signal,
     contextValues: options.contextValues(source),

@@ -1,6 +1,7 @@
 import { type Container, ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { alreadyExists } from "../errdefs.js";
+import { bucketMarked, bucketMarker, bucketState } from "./buckets.js";
 import { type StoreContext, writeInNamespace } from "./context.js";
 import type { Section } from "./layout.js";
 import { StoredContainer } from "./stored-container.js";
@@ -48,9 +49,8 @@ export function createContainerStore(context: StoreContext): ContainerStore {
       }
     },
 
-    async hasAny(namespace) {
-      const keys = await layout.containers(namespace).keys({ limit: 1 }).all();
-      return keys.length > 0;
+    bucket(namespace) {
+      return bucketState(context, namespace, "containers", layout.containers(namespace));
     },
 
     create(namespace, container) {
@@ -61,7 +61,14 @@ export function createContainerStore(context: StoreContext): ContainerStore {
             throw alreadyExists(`container "${container.id}"`);
           }
           const bytes = encode(container);
-          await queue.commit(withNamespace((batch) => batch.put(container.id, bytes, { sublevel: section })));
+          const marker = await bucketMarker(context, namespace, "containers");
+          await queue.commit(
+            withNamespace((batch) => {
+              batch.put(container.id, bytes, { sublevel: section });
+              marker?.(batch);
+            }),
+          );
+          bucketMarked(context, namespace, "containers");
         }),
       );
     },

@@ -17,6 +17,8 @@ export interface StoreContext {
    * Only grows on committed writes and shrinks on namespace deletion, both under the namespace lock.
    */
   readonly knownNamespaces: Set<string>;
+  /** `<bucket>/<namespace>` of bucket markers known to exist; same rules as {@link knownNamespaces}. */
+  readonly knownBuckets: Set<string>;
 }
 
 /**

@@ -11,8 +11,11 @@
  *       ├─ !containers!<id>                        Container, protobuf binary
  *       │                                           (containerd.services.containers.v1.Container)
  *       ├─ !leases!<id>                            Lease, protobuf binary
- *       └─ !lease-resources!<lease>/<type>/<id>    Resource, protobuf binary; the three
- *                                                   parts URI-encoded, so `/` separates them
+ *       ├─ !lease-resources!<lease>/<type>/<id>    Resource, protobuf binary; the three
+ *       │                                           parts URI-encoded, so `/` separates them
+ *       └─ !buckets!<containers|leases>            empty: containerd's bucket of that name exists
+ *                                                   in the namespace (made by its first record,
+ *                                                   kept when the last goes, as in bbolt)
  * ```
  *
  * Namespace names are containerd identifiers and cannot contain `!`, so one
@@ -43,6 +46,8 @@ export interface NamespaceSections {
   readonly containers: Section;
   readonly leases: Section;
   readonly leaseResources: Section;
+  /** Markers of containerd's buckets, which outlive their records (see `buckets.ts`). */
+  readonly buckets: Section;
 }
 
 /** Builds (and caches) the sublevels of one database. */
@@ -72,6 +77,7 @@ export class Layout {
         containers: section("containers"),
         leases: section("leases"),
         leaseResources: section("lease-resources"),
+        buckets: section("buckets"),
       };
       this.cache.set(namespace, sections);
     }

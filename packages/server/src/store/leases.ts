@@ -7,6 +7,7 @@ import {
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { alreadyExists } from "../errdefs.js";
 import { quoteInput } from "../go-quote.js";
+import { bucketMarked, bucketMarker, bucketState } from "./buckets.js";
 import { type StoreContext, writeInNamespace } from "./context.js";
 import { afterPrefix, leaseResourceKey, leaseResourcePrefix } from "./layout.js";
 import type { LeaseStore, ListOptions } from "./types.js";
@@ -65,9 +66,20 @@ export function createLeaseStore(context: StoreContext): LeaseStore {
         records.run(lockKey(namespace, lease.id), async () => {
           if ((await section.has(lease.id)) === true) throw alreadyExists(`lease ${quoteInput(lease.id)}`);
           const bytes = toBinary(LeaseSchema, lease);
-          await queue.commit(withNamespace((batch) => batch.put(lease.id, bytes, { sublevel: section })));
+          const marker = await bucketMarker(context, namespace, "leases");
+          await queue.commit(
+            withNamespace((batch) => {
+              batch.put(lease.id, bytes, { sublevel: section });
+              marker?.(batch);
+            }),
+          );
+          bucketMarked(context, namespace, "leases");
         }),
       );
+    },
+
+    bucket(namespace) {
+      return bucketState(context, namespace, "leases", layout.of(namespace).leases);
     },
 
     delete(namespace, id) {

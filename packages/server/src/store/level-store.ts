@@ -40,6 +40,7 @@ export async function createLevelStore(db: Database, options: LevelStoreOptions 
     records: new KeyLock(),
     namespaces: new SharedKeyLock(),
     knownNamespaces: new Set(),
+    knownBuckets: new Set(),
   };
   const { queue } = context;
 

@@ -1,6 +1,7 @@
 import { NamespaceSchema } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { alreadyExists } from "../errdefs.js";
+import { BUCKET_NAMES } from "./buckets.js";
 import type { StoreContext } from "./context.js";
 import type { ListOptions, NamespaceRecord, NamespaceStore } from "./types.js";
 
@@ -43,9 +44,10 @@ export function createNamespaceStore(context: StoreContext): NamespaceStore {
       });
     },
 
-    update(name, change) {
+    update(name, change, options = {}) {
       return context.namespaces.exclusive(name, async () => {
         const bytes = await layout.namespaces.get(name);
+        if (bytes === undefined && options.create === false) return undefined;
         const record = { name, labels: change(bytes === undefined ? {} : decode(bytes).labels) };
         const nextBytes = encode(record);
         await queue.commit((batch) => batch.put(name, nextBytes, { sublevel: layout.namespaces }));
@@ -63,12 +65,15 @@ export function createNamespaceStore(context: StoreContext): NamespaceStore {
         // Leases and their resource references go with the namespace, as in containerd.
         const leaseKeys = await sections.leases.keys().all();
         const resourceKeys = await sections.leaseResources.keys().all();
+        const bucketKeys = await sections.buckets.keys().all();
         await queue.commit((batch) => {
           for (const key of leaseKeys) batch.del(key, { sublevel: sections.leases });
           for (const key of resourceKeys) batch.del(key, { sublevel: sections.leaseResources });
+          for (const key of bucketKeys) batch.del(key, { sublevel: sections.buckets });
           batch.del(name, { sublevel: layout.namespaces });
         });
         context.knownNamespaces.delete(name);
+        for (const bucket of BUCKET_NAMES) context.knownBuckets.delete(`${bucket}/${name}`);
         return { deleted: true } as const;
       });
     },

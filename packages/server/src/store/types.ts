@@ -1,5 +1,6 @@
 import type { Container } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import type { Lease, Resource } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
+import type { BucketState } from "./buckets.js";
 import type { StoredContainer } from "./stored-container.js";
 
 /** Options of a listing. */
@@ -18,8 +19,8 @@ export interface ContainerStore {
   get(namespace: string, id: string): Promise<StoredContainer | undefined>;
   /** Every container of the namespace in byte order of id, read lazily from one snapshot. */
   list(namespace: string, options?: ListOptions): AsyncIterable<StoredContainer>;
-  /** Whether the namespace holds at least one container. */
-  hasAny(namespace: string): Promise<boolean>;
+  /** The namespace's containers bucket, as containerd's bbolt would have it (see `buckets.ts`). */
+  bucket(namespace: string): Promise<BucketState>;
   /**
    * Stores a new container.
    * @throws BerthError (already exists) `container "<id>": already exists`
@@ -58,11 +59,16 @@ export interface NamespaceStore {
    * @throws BerthError (already exists) `namespace "<name>": already exists`
    */
   create(record: NamespaceRecord): Promise<void>;
-  /** Sets a namespace's labels to what `change` makes of them, creating the namespace if needed. */
+  /**
+   * Sets a namespace's labels to what `change` makes of them, creating the
+   * namespace if needed — unless `create` is false: then a missing namespace
+   * stays missing and the result is undefined.
+   */
   update(
     name: string,
     change: (labels: Readonly<Record<string, string>>) => Record<string, string>,
-  ): Promise<NamespaceRecord>;
+    options?: { readonly create?: boolean },
+  ): Promise<NamespaceRecord | undefined>;
   /** Removes a namespace with its labels and leases, unless it still holds containers. */
   delete(name: string): Promise<NamespaceDeleteResult>;
 }
@@ -77,6 +83,8 @@ export interface LeaseStore {
    * @throws BerthError (already exists) `lease "<id>": already exists`
    */
   create(namespace: string, lease: Lease): Promise<void>;
+  /** The namespace's leases bucket, as containerd's bbolt would have it (see `buckets.ts`). */
+  bucket(namespace: string): Promise<BucketState>;
   /** Removes a lease and its resource references; false when it does not exist. */
   delete(namespace: string, id: string): Promise<boolean>;
   /** Adds a resource reference; false when the lease does not exist. */

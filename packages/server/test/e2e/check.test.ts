@@ -105,7 +105,7 @@ describe("berthd check", () => {
     console.log(`berthd check: clean store of ${expected.containers} containers checked in ${Math.round(text.ms)} ms`);
   });
 
-  it("finds a corrupted value, a record under the wrong key, a missing namespace and an unknown key (exit 1)", async () => {
+  it("finds a corrupted value, a record under the wrong key, a missing namespace, unknown keys and bad bucket markers (exit 1)", async () => {
     const root = await newRoot();
     const daemon = await startBerthdProcess({ root });
     await workload(daemon.socket);
@@ -119,12 +119,14 @@ describe("berthd check", () => {
     await db.put("!v1!!apps!!containers!c-moved", good ?? new Uint8Array());
     await db.put("!v1!!ghost!!leases!l1", new Uint8Array());
     await db.put("!stray!key", Uint8Array.from([1]));
+    await db.put("!v1!!apps!!buckets!images", new Uint8Array());
+    await db.put("!v1!!apps!!buckets!leases", Uint8Array.from([1]));
     await db.close();
 
     const run = await runCheck(join(root, "data"));
     expect(run.code).toBe(1);
     const lines = run.stdout.split("\n");
-    expect(lines).toContain("5 problems:");
+    expect(lines).toContain("7 problems:");
     expect(run.stdout).toMatch(
       /^"!v1!!apps!!containers!c-0": value does not decode as containerd\.services\.containers\.v1\.Container/m,
     );
@@ -132,6 +134,8 @@ describe("berthd check", () => {
     expect(run.stdout).toMatch(/^"!namespaces!ghost": missing: namespace "ghost" holds records/m);
     expect(run.stdout).toContain('"!v1!!ghost!!leases!l1": record has id ""');
     expect(run.stdout).toContain('"!stray!key": unknown key');
+    expect(run.stdout).toContain('"!v1!!apps!!buckets!images": unknown bucket marker');
+    expect(run.stdout).toContain('"!v1!!apps!!buckets!leases": bucket marker has a value');
 
     const json = JSON.parse((await runCheck(join(root, "data"), ["--json"])).stdout);
     expect(json.clean).toBe(false);

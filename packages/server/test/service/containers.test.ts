@@ -258,6 +258,13 @@ describe("Update", () => {
     await expectStatus(containers().update({ container: { id: "c2" } }), Code.NotFound, 'container "c2": not found');
   });
 
+  it("keeps the bucket's message once the namespace's last container is gone, as containerd", async () => {
+    const emptied = berth.client.withNamespace("emptied").containers;
+    await emptied.create({ container: newContainer() });
+    await emptied.delete({ id: newContainer().id });
+    await expectStatus(emptied.update({ container: { id: "c9" } }), Code.NotFound, 'container "c9": not found');
+  });
+
   it("sets and removes labels by path", async () => {
     const { container } = await containers().update({
       container: { id: "c1", labels: { new: "3", drop: "" } },
@@ -337,6 +344,20 @@ describe("Delete", () => {
     await containers().create({ container: newContainer() });
     await expectStatus(containers().delete({ id: "c2" }), Code.NotFound, "container c2: not found");
     await expectStatus(containers().delete({ id: "" }), Code.NotFound, "container : not found");
+  });
+
+  it("keeps the bucket's messages once the namespace's last container is gone, as containerd", async () => {
+    await containers().create({ container: newContainer() });
+    await containers().delete({ id: newContainer().id });
+    await expectStatus(containers().delete({ id: "c2" }), Code.NotFound, "container c2: not found");
+    // bbolt's answer to deleting the empty name from an empty bucket.
+    await expectStatus(containers().delete({ id: "" }), Code.Unknown, "incompatible value");
+    await berth.client.namespaces.delete({ name: "default" });
+    await expectStatus(
+      containers().delete({ id: "c2" }),
+      Code.NotFound,
+      'cannot delete container "c2" in namespace "default": not found',
+    );
   });
 
   it("removes the record", async () => {

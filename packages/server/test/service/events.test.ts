@@ -17,10 +17,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newContainer } from "../support/containers.js";
 import { expectStatus } from "../support/expect-status.js";
 import { createInMemoryBerth } from "../support/in-memory.js";
+import { until, WAIT_MS } from "../support/until.js";
 
 const ID_PATTERN = "^[A-Za-z0-9]+(?:[._-](?:[A-Za-z0-9]+))*$";
 const SENTINEL_TOPIC = "/test/sentinel";
-const WAIT_MS = 2000;
 
 let berth: Awaited<ReturnType<typeof createInMemoryBerth>>;
 const open: Subscription[] = [];
@@ -30,14 +30,6 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const subscription of open.splice(0)) await subscription.close();
 });
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
 
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -134,6 +134,15 @@ describe("Delete", () => {
     expect(await ids()).toEqual([]);
   });
 
+  it("answers the empty id in an emptied leases bucket as bbolt does: Unknown incompatible value", async () => {
+    await expectStatus(leases().delete({ id: "" }), Code.NotFound, 'lease "": not found');
+    await leases().create({ id: "l1" });
+    await expectStatus(leases().delete({ id: "" }), Code.NotFound, 'lease "": not found');
+    await leases().delete({ id: "l1" });
+    await expectStatus(leases().delete({ id: "" }), Code.Unknown, "incompatible value");
+    await expectStatus(leases().delete({ id: "zz" }), Code.NotFound, 'lease "zz": not found');
+  });
+
   it("reports an unknown lease as NotFound", async () => {
     await leases().create({ id: "l1" });
     await expectStatus(leases().delete({ id: "x" }), Code.NotFound, 'lease "x": not found');

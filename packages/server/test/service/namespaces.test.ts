@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { newContainer } from "../support/containers.js";
 import { expectStatus } from "../support/expect-status.js";
 import { createInMemoryBerth } from "../support/in-memory.js";
+import { until } from "../support/until.js";
 
 const ID_PATTERN = "^[A-Za-z0-9]+(?:[._-](?:[A-Za-z0-9]+))*$";
 const BIG = "v".repeat(4096);
@@ -265,6 +266,34 @@ describe("Update", () => {
     expect(await listed()).toEqual([
       ["fresh", { k: "v" }],
       ["masked", { k: "v" }],
+      ["u", { a: "1", b: "2" }],
+    ]);
+  });
+
+  it.each(["ghost", "", "Bad Ghost"])(
+    "leaves the unknown namespace %j missing when it sets no label, and succeeds, as containerd",
+    async (name) => {
+      const before = berth.exchange.subscribers;
+      const controller = new AbortController();
+      const events = berth.client.events.subscribe(
+        { filters: ['topic=="/namespaces/update"'] },
+        { signal: controller.signal },
+      );
+      const first = events[Symbol.asyncIterator]().next();
+      await until(() => berth.exchange.subscribers > before, "the subscriber to register");
+      const response = await namespaces().update({ namespace: { name } });
+      expect(response.namespace?.name).toBe("");
+      expect(await names()).toEqual(["u"]);
+      const event = (await first).value;
+      expect(event?.topic).toBe("/namespaces/update");
+      controller.abort();
+    },
+  );
+
+  it("creates an unknown namespace from a mask even when the label it names is empty", async () => {
+    await namespaces().update({ namespace: { name: "masked" }, updateMask: { paths: ["labels.k"] } });
+    expect(await listed()).toEqual([
+      ["masked", {}],
       ["u", { a: "1", b: "2" }],
     ]);
   });

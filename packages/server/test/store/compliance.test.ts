@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Container, ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import { LeaseSchema } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
 import { create, equals, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { AbstractValueIterator } from "abstract-level";
@@ -300,7 +301,7 @@ describe.each(variants)("ContainerStore compliance: $name", ({ harness }) => {
     it("does not see a namespace's containers from a namespace that is its prefix", async () => {
       await containers.create("ab", container("c1"));
       expect(await listIds(containers, "a")).toEqual([]);
-      expect(await containers.hasAny("a")).toBe(false);
+      expect(await containers.bucket("a")).toBe("none");
       expect(await containers.get("a", "c1")).toBeUndefined();
     });
 
@@ -345,17 +346,35 @@ describe.each(variants)("ContainerStore compliance: $name", ({ harness }) => {
     });
   });
 
-  describe("hasAny", () => {
-    it("tracks whether a namespace holds containers", async () => {
-      expect(await containers.hasAny("default")).toBe(false);
+  describe("bucket", () => {
+    it("is made by the first container and outlives the last, as containerd's bbolt bucket", async () => {
+      expect(await containers.bucket("default")).toBe("none");
       await containers.create("default", container("c1"));
       await containers.create("default", container("c2"));
-      expect(await containers.hasAny("default")).toBe(true);
-      expect(await containers.hasAny("other")).toBe(false);
+      expect(await containers.bucket("default")).toBe("holding");
+      expect(await containers.bucket("other")).toBe("none");
       await containers.delete("default", "c1");
-      expect(await containers.hasAny("default")).toBe(true);
+      expect(await containers.bucket("default")).toBe("holding");
       await containers.delete("default", "c2");
-      expect(await containers.hasAny("default")).toBe(false);
+      expect(await containers.bucket("default")).toBe("empty");
+    });
+
+    it("goes with its namespace, like every bucket of it", async () => {
+      await containers.create("gone", container("c1"));
+      await containers.delete("gone", "c1");
+      expect((await store.namespaces.delete("gone")).deleted).toBe(true);
+      expect(await containers.bucket("gone")).toBe("none");
+      await containers.create("gone", container("c2"));
+      expect(await containers.bucket("gone")).toBe("holding");
+    });
+
+    it("is kept for leases the same way", async () => {
+      expect(await store.leases.bucket("default")).toBe("none");
+      await store.leases.create("default", create(LeaseSchema, { id: "l1" }));
+      expect(await store.leases.bucket("default")).toBe("holding");
+      await store.leases.delete("default", "l1");
+      expect(await store.leases.bucket("default")).toBe("empty");
+      expect(await containers.bucket("default")).toBe("none");
     });
   });
 
@@ -535,7 +554,12 @@ describe("ContainerStore: classic-level on disk", () => {
     expect((await decoding(second.containers).get("other", "c1"))?.image).toBe("other");
     expect(await decoding(second.containers).get("default", "gone")).toBeUndefined();
     expect(await listIds(decoding(second.containers), "default")).toEqual(["c1", "c2"]);
-    expect(await second.containers.hasAny("other")).toBe(true);
+    expect(await second.containers.bucket("other")).toBe("holding");
+    // The bucket of a namespace whose last container went is still there after a restart.
+    await second.containers.delete("other", "c1");
+    await second.close();
+    open.splice(0);
+    expect(await (await openTracked()).containers.bucket("other")).toBe("empty");
   });
 
   it("rejects a second open of the same directory with StoreLockedError", async () => {
@@ -553,7 +577,7 @@ describe("ContainerStore: classic-level on disk", () => {
     await first.close();
     open.splice(0);
     const second = await openTracked();
-    expect(await second.containers.hasAny("default")).toBe(false);
+    expect(await second.containers.bucket("default")).toBe("none");
   });
 
   it("writes the documented key layout and schema version", async () => {
@@ -564,7 +588,13 @@ describe("ContainerStore: classic-level on disk", () => {
     const raw = new Level<string, string>(join(dir, "db"), { keyEncoding: "utf8", valueEncoding: "utf8" });
     try {
       expect(await raw.get("!meta!schema")).toBe("1");
-      expect(await raw.keys().all()).toEqual(["!meta!schema", "!namespaces!k8s.io", "!v1!!k8s.io!!containers!c1"]);
+      expect(await raw.keys().all()).toEqual([
+        "!meta!schema",
+        "!namespaces!k8s.io",
+        "!v1!!k8s.io!!buckets!containers",
+        "!v1!!k8s.io!!containers!c1",
+      ]);
+      expect(await raw.get("!v1!!k8s.io!!buckets!containers")).toBe("");
       const value = await raw.get("!v1!!k8s.io!!containers!c1", { valueEncoding: "view" });
       expect(value && Buffer.from(value).equals(Buffer.from(toBinary(ContainerSchema, container("c1"))))).toBe(true);
     } finally {

@@ -1,0 +1,72 @@
+import { Code } from "@connectrpc/connect";
+import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { encodeGrpcMessage } from "./grpc-message.js";
+import { grpcWebTrailerFrame } from "./grpc-web-frames.js";
+import type { RpcProtocol } from "./rpc-protocol.js";
+
+/**
+ * grpc-go's text for a call to a service or method the server does not have,
+ * so `ctr images ls` against berthd prints what it prints against a containerd
+ * without that plugin. The path is split at its last slash, as grpc-go does.
+ */
+export function unknownRpcMessage(path: string, knownServices: ReadonlySet<string>): string {
+  const name = path.startsWith("/") ? path.slice(1) : path;
+  const slash = name.lastIndexOf("/");
+  if (slash < 0) return `malformed method name: ${JSON.stringify(path)}`;
+  const service = name.slice(0, slash);
+  const method = name.slice(slash + 1);
+  return knownServices.has(service) ? `unknown method ${method} for service ${service}` : `unknown service ${service}`;
+}
+
+/**
+ * The Unimplemented answer in the call's own protocol: gRPC as grpc-go sends it
+ * (HTTP 200, headers only), gRPC-Web with the status in a trailer frame, Connect
+ * as its `unimplemented` error (HTTP 404 for unary calls, an end-of-stream
+ * message for streams).
+ */
+export function unimplementedResponse(protocol: RpcProtocol, message: string): UniversalServerResponse {
+  const code = String(Code.Unimplemented);
+  switch (protocol) {
+    case "grpc":
+      return {
+        status: 200,
+        header: new Headers({
+          "content-type": "application/grpc",
+          "grpc-status": code,
+          "grpc-message": encodeGrpcMessage(message),
+        }),
+      };
+    case "grpc-web":
+    case "grpc-web-text": {
+      const frame = grpcWebTrailerFrame(
+        new Headers({ "grpc-status": code, "grpc-message": encodeGrpcMessage(message) }),
+      );
+      const text = protocol === "grpc-web-text";
+      return {
+        status: 200,
+        header: new Headers({
+          "content-type": text ? "application/grpc-web-text+proto" : "application/grpc-web+proto",
+        }),
+        body: once(text ? new TextEncoder().encode(Buffer.from(frame).toString("base64")) : frame),
+      };
+    }
+    case "connect-unary":
+      return {
+        status: 404,
+        header: new Headers({ "content-type": "application/json" }),
+        body: once(new TextEncoder().encode(JSON.stringify({ code: "unimplemented", message }))),
+      };
+    case "connect-stream": {
+      const end = new TextEncoder().encode(JSON.stringify({ error: { code: "unimplemented", message } }));
+      const envelope = new Uint8Array(5 + end.length);
+      envelope[0] = 0b10;
+      new DataView(envelope.buffer).setUint32(1, end.length);
+      envelope.set(end, 5);
+      return { status: 200, header: new Headers({ "content-type": "application/connect+json" }), body: once(envelope) };
+    }
+  }
+}
+
+async function* once(chunk: Uint8Array): AsyncIterable<Uint8Array> {
+  yield chunk;
+}
