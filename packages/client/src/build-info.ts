@@ -1,12 +1,18 @@
 import { readFileSync } from "node:fs";
 
+/** Which build of a Berth program this is. */
+export interface BuildInfo {
+  /** The package's version ("unknown" when its package.json cannot be read). */
+  readonly version: string;
+  /** The git revision `npm run build` stamped into `dist/build.json` ("unknown" when unstamped). */
+  readonly revision: string;
+}
+
 /**
- * What a Berth program's `--version` prints: `<program> <version> (git <revision>)`. The version
- * is the package's; the revision is what `npm run build` stamped into its `dist/build.json`
- * ("unknown" if nothing was stamped). `packageRoot` is the package's directory, which is
+ * Reads the build of the package at `packageRoot`, the package's directory, which is
  * `new URL("../", import.meta.url)` from both its `src/` and `dist/` files.
  */
-export function versionLine(program: string, packageRoot: URL): string {
+export function readBuildInfo(packageRoot: URL): BuildInfo {
   const read = (path: string): Record<string, unknown> => {
     try {
       return JSON.parse(readFileSync(new URL(path, packageRoot), "utf8"));
@@ -14,5 +20,14 @@ export function versionLine(program: string, packageRoot: URL): string {
       return {};
     }
   };
-  return `${program} ${String(read("package.json").version ?? "unknown")} (git ${String(read("dist/build.json").revision ?? "unknown")})`;
+  return {
+    version: String(read("package.json").version ?? "unknown"),
+    revision: String(read("dist/build.json").revision ?? "unknown"),
+  };
+}
+
+/** What a Berth program's `--version` prints: `<program> <version> (git <revision>)`. */
+export function versionLine(program: string, packageRoot: URL): string {
+  const { version, revision } = readBuildInfo(packageRoot);
+  return `${program} ${version} (git ${revision})`;
 }

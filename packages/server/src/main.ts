@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { versionLine } from "@berth/client/build-info";
+import { readBuildInfo, versionLine } from "@berth/client/build-info";
 import { Command, Option } from "commander";
 import { runCheck } from "./check/run-check.js";
 import { loadConfigFile } from "./cli/config-file.js";
@@ -111,6 +111,7 @@ program.action(async (options) => {
       corsOrigins: options.corsOrigin,
       allowedHosts: options.allowedHost,
       maxMatchingMs: options.maxFilterCpu,
+      build: readBuildInfo(new URL("../", import.meta.url)),
       limits: {
         maxConnections: options.maxConnections,
         h2: {

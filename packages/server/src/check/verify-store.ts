@@ -7,6 +7,7 @@ import { validateIdentifier } from "../local/identifiers.js";
 import { validateLabels } from "../local/labels.js";
 import { BUCKET_NAMES } from "../store/buckets.js";
 import { type Database, Layout, leaseResourceKey, SCHEMA_VERSION } from "../store/layout.js";
+import { isUuid } from "../store/server-uuid.js";
 
 /** One thing wrong with one key. */
 export interface StoreProblem {
@@ -61,7 +62,9 @@ export async function verifyStore(db: Database): Promise<StoreReport> {
         counts.keys += 1;
         if (key.startsWith(metaPrefix)) {
           const name = key.slice(metaPrefix.length);
-          if (name !== "schema") report(key, "unknown key in !meta!");
+          if (name === "uuid") {
+            if (!isUuid(Buffer.from(value).toString("utf8"))) report(key, "server UUID is not a UUID");
+          } else if (name !== "schema") report(key, "unknown key in !meta!");
           else {
             schemaSeen = true;
             const version = Buffer.from(value).toString("utf8");

@@ -1,8 +1,10 @@
+import type { Plugin } from "@berth/gen/containerd/services/introspection/v1/introspection_pb.js";
 import type { Exchange } from "../events/exchange.js";
 import type { Store } from "../store/types.js";
 import type { Clock } from "./clock.js";
 import { type ContainersLocal, createContainersLocal } from "./containers.js";
 import { createEventsLocal, type EventsLocal } from "./events.js";
+import { createIntrospectionLocal, type IntrospectionLocal } from "./introspection.js";
 import { createLeasesLocal, type LeasesLocal } from "./leases.js";
 import { createNamespacesLocal, type NamespacesLocal } from "./namespaces.js";
 import { MAX_MATCHING_MS } from "./paced-matching.js";
@@ -13,6 +15,7 @@ export interface Local {
   readonly namespaces: NamespacesLocal;
   readonly leases: LeasesLocal;
   readonly events: EventsLocal;
+  readonly introspection: IntrospectionLocal;
 }
 
 /** Options of {@link createLocal}. */
@@ -20,6 +23,8 @@ export interface LocalOptions {
   readonly clock?: Clock | undefined;
   /** CPU one List or ListStream may spend matching filters (default {@link MAX_MATCHING_MS}). */
   readonly maxMatchingMs?: number | undefined;
+  /** The plugins introspection lists (default none). */
+  readonly plugins?: (() => readonly Plugin[]) | undefined;
 }
 
 /** Builds every rule set; changes are announced on `exchange` after they commit. */
@@ -32,5 +37,9 @@ export function createLocal(store: Store, exchange: Exchange, options: LocalOpti
     namespaces: createNamespacesLocal({ store: store.namespaces, events }),
     leases: createLeasesLocal({ store: store.leases, maxMatchingMs, ...withClock }),
     events,
+    introspection: createIntrospectionLocal({
+      plugins: options.plugins ?? (() => []),
+      serverUuid: () => store.serverUuid(),
+    }),
   };
 }

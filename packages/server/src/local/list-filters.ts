@@ -2,7 +2,7 @@ import { invalidArgument } from "../errdefs.js";
 import { type Filter, FilterParseError, parseFilters } from "./filters/index.js";
 
 /**
- * Parses the filters of a containers or leases List. A parse error becomes
+ * Parses the filters of a containers, leases or plugins List. A parse error becomes
  * InvalidArgument with containerd's doubled class suffix (`…: invalid argument: invalid argument`).
  * @returns undefined when the filters match everything (none, or any `""`)
  */

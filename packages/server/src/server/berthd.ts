@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { createConnectRouter } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
@@ -6,7 +7,9 @@ import type { H2Limits } from "../h2/limits.js";
 import type { H2Stream } from "../h2/stream.js";
 import { createLocal } from "../local/index.js";
 import { sweepExpiredLeases } from "../local/lease-expiry.js";
+import { berthPlugins, type PluginCatalogOptions } from "../services/plugins.js";
 import { createRoutes, createServiceImplementations } from "../services/routes.js";
+import type { DaemonBuild } from "../services/version.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
 import { checkTcpAccess, createBearerCheck, createTokenInterceptor } from "./auth.js";
@@ -67,6 +70,8 @@ export interface BerthdOptions {
   readonly limits?: BerthdLimits | undefined;
   /** CPU one List or ListStream may spend matching filters (default 1 s). */
   readonly maxMatchingMs?: number | undefined;
+  /** What the Version service reports: berthd's release and git revision. */
+  readonly build?: DaemonBuild | undefined;
 }
 
 /** Overrides of {@link DEFAULT_LISTENER_LIMITS}. */
@@ -121,6 +126,11 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
       ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
       ...(options.token === undefined ? {} : { token: options.token }),
       ...(options.maxMatchingMs === undefined ? {} : { maxMatchingMs: options.maxMatchingMs }),
+      ...(options.build === undefined ? {} : { build: options.build }),
+      plugins: {
+        databasePath: join(options.root, "db"),
+        webApp: webAppPlugin(options.listen !== undefined, options.webRoot),
+      },
     });
     const handler = withOriginGuard(
       {
@@ -175,6 +185,10 @@ export interface HandlerOptions {
   readonly metrics?: BerthdMetrics;
   /** CPU one List or ListStream may spend matching filters. */
   readonly maxMatchingMs?: number;
+  /** What the Version service reports. */
+  readonly build?: DaemonBuild;
+  /** What introspection says of the parts around the services. */
+  readonly plugins?: PluginCatalogOptions;
 }
 
 /** Both ways berthd serves requests: Node's HTTP stacks (TCP) and its own HTTP/2 transport (the unix socket). */
@@ -194,10 +208,12 @@ export function createHandler(
   logger: Logger,
   options: HandlerOptions = {},
 ): BerthdHandler {
+  const plugins = berthPlugins(options.plugins);
   const implementations = createServiceImplementations(
-    createLocal(store, exchange, { maxMatchingMs: options.maxMatchingMs }),
+    createLocal(store, exchange, { maxMatchingMs: options.maxMatchingMs, plugins: () => plugins }),
     {
       ...(options.shutdown === undefined ? {} : { shutdown: options.shutdown }),
+      ...(options.build === undefined ? {} : { build: options.build }),
       writeFailure: () => store.writeFailure(),
     },
   );
@@ -233,6 +249,13 @@ export function createHandler(
     handler,
   );
   return Object.assign(withMetrics, { serveStream });
+}
+
+/** The dashboard's plugin entry: served where there is a TCP listener and a built web app. */
+function webAppPlugin(listening: boolean, webRoot: string | undefined): PluginCatalogOptions["webApp"] {
+  if (!listening) return { skipped: "no TCP listener (--listen)" };
+  if (webRoot === undefined) return { skipped: "no built web app (--web-root)" };
+  return { root: webRoot };
 }
 
 const notFound: RequestHandler = (_request, response) => {

@@ -66,15 +66,19 @@ async function serveUniversal(
     signal: abort.signal,
     contextValues: options.contextValues(source),
   });
-  stream.respond(response.status, fields(response.header));
-  if (response.body !== undefined) {
-    for await (const chunk of response.body) {
-      if (stream.destroyed) break;
-      stream.write(chunk);
-      if (stream.writableNeedDrain) await stream.drained();
+  // Nothing after the headers (gRPC's trailers-only answer): they end the stream, as gRPC requires.
+  const headersOnly = response.body === undefined && response.trailer === undefined;
+  stream.respond(response.status, fields(response.header), headersOnly);
+  if (!headersOnly) {
+    if (response.body !== undefined) {
+      for await (const chunk of response.body) {
+        if (stream.destroyed) break;
+        stream.write(chunk);
+        if (stream.writableNeedDrain) await stream.drained();
+      }
     }
+    stream.end(response.trailer === undefined ? undefined : fields(response.trailer));
   }
-  stream.end(response.trailer === undefined ? undefined : fields(response.trailer));
   // Answered before the request ended (refused early, e.g. for its size): tell the
   // client to stop sending (RFC 9113 §8.1), once the whole answer is out.
   if (stream.localClosed && !stream.remoteClosed) stream.reset(ErrorCode.NO_ERROR);

@@ -1,8 +1,10 @@
 import { Containers } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
+import { Introspection } from "@berth/gen/containerd/services/introspection/v1/introspection_pb.js";
 import { Leases } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
 import { Namespaces } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { Tasks } from "@berth/gen/containerd/services/tasks/v1/tasks_pb.js";
+import { Version } from "@berth/gen/containerd/services/version/v1/version_pb.js";
 import { Health } from "@berth/gen/grpc/health/v1/health_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "@berth/gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "@berth/gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -16,11 +18,13 @@ import type { Local } from "../local/index.js";
 import { createContainersService } from "./containers.js";
 import { createEventsService } from "./events.js";
 import { createHealthService } from "./health.js";
+import { createIntrospectionService } from "./introspection.js";
 import { createLargeResponses } from "./large-responses.js";
 import { createLeasesService } from "./leases.js";
 import { createNamespacesService } from "./namespaces.js";
 import { registerReflection } from "./reflection.js";
 import { createTasksService } from "./tasks.js";
+import { createVersionService, type DaemonBuild } from "./version.js";
 
 /** Every service berthd serves: containerd's, then gRPC's health and reflection. */
 export const SERVED_SERVICES = [
@@ -29,6 +33,8 @@ export const SERVED_SERVICES = [
   Leases,
   Events,
   Tasks,
+  Introspection,
+  Version,
   Health,
   ServerReflectionV1,
   ServerReflectionV1alpha,
@@ -42,6 +48,8 @@ export interface RoutesOptions {
   readonly concurrentLargeResponses?: number;
   /** Why the store refuses writes now, for health's `berth.store.writes`. */
   readonly writeFailure?: () => string | undefined;
+  /** What Version reports (default "unknown" for both). */
+  readonly build?: DaemonBuild;
 }
 
 /**
@@ -61,6 +69,11 @@ export function createServiceImplementations(
     createServiceImplSpec<typeof Leases>(Leases, createLeasesService(dependencies.leases)),
     createServiceImplSpec<typeof Events>(Events, createEventsService(dependencies.events)),
     createServiceImplSpec<typeof Tasks>(Tasks, createTasksService(dependencies.containers)),
+    createServiceImplSpec<typeof Introspection>(Introspection, createIntrospectionService(dependencies.introspection)),
+    createServiceImplSpec<typeof Version>(
+      Version,
+      createVersionService(options.build ?? { version: "unknown", revision: "unknown" }),
+    ),
     createServiceImplSpec<typeof Health>(
       Health,
       createHealthService({

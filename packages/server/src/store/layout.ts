@@ -5,6 +5,7 @@
  * <root>/db  (LevelDB; keys utf8, values bytes)
  * │
  * ├─ !meta!schema                                  "1"  (layout version)
+ * ├─ !meta!uuid                                    the server's UUID, made on first use
  * ├─ !namespaces!<name>                            Namespace, protobuf binary (name + labels)
  * └─ !v1!                                          sublevel "v1": records per namespace
  *    └─ !v1!!<namespace>!                          one sublevel per namespace

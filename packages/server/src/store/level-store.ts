@@ -6,6 +6,7 @@ import { KeyLock, SharedKeyLock } from "./key-lock.js";
 import { type Database, Layout, SCHEMA_VERSION } from "./layout.js";
 import { createLeaseStore } from "./leases.js";
 import { createNamespaceStore } from "./namespaces.js";
+import { createServerUuid } from "./server-uuid.js";
 import { measureStore } from "./sizes.js";
 import type { Store } from "./types.js";
 import { createWriteRecovery } from "./write-recovery.js";
@@ -56,6 +57,7 @@ export async function createLevelStore(db: Database, options: LevelStoreOptions 
     namespaces: reportingDamage(createNamespaceStore(context)),
     leases: reportingDamage(createLeaseStore(context)),
     sizes: () => measureStore(layout, location),
+    serverUuid: createServerUuid(context),
     writeFailure: () => queue.failure?.message,
     async close() {
       queue.close();

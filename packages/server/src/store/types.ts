@@ -113,6 +113,8 @@ export interface Store {
   readonly leases: LeaseStore;
   /** Counts the records (a scan of the keys: not for every request). */
   sizes(): Promise<StoreSizes>;
+  /** The server's UUID: made and synced on first use, the same ever after (introspection's `Server`). */
+  serverUuid(): Promise<string>;
   /** Why writes are refused now (a full disk, a failed write not yet recovered from), or undefined while they work. */
   writeFailure(): string | undefined;
   /** Waits for accepted writes, then closes the database. */

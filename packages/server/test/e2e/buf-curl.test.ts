@@ -58,6 +58,8 @@ describe("buf curl without --schema", () => {
       LEASES,
       NAMESPACES,
       "containerd.services.tasks.v1.Tasks",
+      "containerd.services.introspection.v1.Introspection",
+      "containerd.services.version.v1.Version",
       "grpc.health.v1.Health",
       "grpc.reflection.v1.ServerReflection",
       "grpc.reflection.v1alpha.ServerReflection",

@@ -7,6 +7,7 @@ import { createLocal } from "../../src/local/index.js";
 import { NAMESPACE_HEADER, resolveNamespace } from "../../src/local/namespace.js";
 import { errorInterceptor } from "../../src/server/errors.js";
 import { requestNamespaceKey } from "../../src/services/context.js";
+import { berthPlugins } from "../../src/services/plugins.js";
 import { createRoutes, createServiceImplementations } from "../../src/services/routes.js";
 import type { Database } from "../../src/store/layout.js";
 import { createLevelStore } from "../../src/store/level-store.js";
@@ -26,9 +27,10 @@ export async function createInMemoryBerth(options: { clock?: Clock } = {}) {
   const db = new MemoryLevel<string, Uint8Array>({ keyEncoding: "utf8", valueEncoding: "view" });
   const store = await createLevelStore(db as unknown as Database);
   const exchange = createExchange();
-  const local = createLocal(store, exchange, { clock: options.clock });
+  const plugins = berthPlugins();
+  const local = createLocal(store, exchange, { clock: options.clock, plugins: () => plugins });
   const transport = createRouterTransport(createRoutes(createServiceImplementations(local)), {
     router: { interceptors: [namespaceFromHeader, errorInterceptor] },
   });
-  return { store, exchange, transport, client: createBerthClient(transport, { namespace: "default" }) };
+  return { db, store, exchange, transport, client: createBerthClient(transport, { namespace: "default" }) };
 }
