@@ -57,7 +57,6 @@ describe("buf curl without --schema", () => {
       EVENTS,
       LEASES,
       NAMESPACES,
-      "containerd.services.introspection.v1.Introspection",
       "containerd.services.tasks.v1.Tasks",
       "containerd.services.version.v1.Version",
       "grpc.health.v1.Health",
