@@ -55,6 +55,7 @@ describe("buf curl without --schema", () => {
     const services = [
       CONTAINERS,
       EVENTS,
+      "containerd.services.introspection.v1.Introspection",
       LEASES,
       NAMESPACES,
       "containerd.services.tasks.v1.Tasks",
