@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
-import type { Http2ServerRequest } from "node:http2";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { constants } from "node:http2";
 import type { ContextValues } from "@connectrpc/connect";
+import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { HttpResponse } from "./http-response.js";
 import type { RequestHandler } from "./listeners.js";
@@ -36,9 +37,31 @@ export function nodeRpcHandler(
     );
     call
       .answer(universal)
-      .then((answer) => universalResponseToNodeResponse(answer, response as never))
+      .then((answer) => {
+        if ("stream" in response && answer.body === undefined && answer.trailer === undefined) {
+          respondHeadersOnly(response, request, answer);
+        } else return universalResponseToNodeResponse(answer, response as never);
+      })
       .catch(() => abort(response));
   };
+}
+
+/**
+ * gRPC's trailers-only answer on Node's HTTP/2: one HEADERS frame that ends the
+ * stream. Node's compatibility response would end it with an empty DATA frame
+ * instead, and gRPC clients then find no status. The unread request is discarded.
+ */
+function respondHeadersOnly(
+  response: Http2ServerResponse,
+  request: NodeRequest,
+  answer: UniversalServerResponse,
+): void {
+  const fields: Record<string, string> = { ":status": String(answer.status) };
+  answer.header?.forEach((value, name) => {
+    fields[name] = value;
+  });
+  response.stream.respond(fields, { endStream: true });
+  request.resume();
 }
 
 /** Ends a response that failed half-way: the client must not take it for complete. */
