@@ -8,6 +8,10 @@
 #   systemd-analyze (from Debian's `systemd` package): packages/cli/test/install.test.ts verifies
 #     berthd's unit file with it.
 #
+#   The client-compatibility tier (packages/server/test/compat/): Python grpcio for /usr/bin/python3
+#     (`python3-grpcio`), grpc-go built offline from Debian's Go toolchain and sources (`golang-go`,
+#     `golang-google-grpc-dev`), and curl.
+#
 # Quiet: apt's output is shown only when a step fails. Exits non-zero on failure.
 set -euo pipefail
 
@@ -15,10 +19,15 @@ set -euo pipefail
 CTR=/usr/bin/ctr
 CHROMIUM=/usr/bin/chromium
 ANALYZE=/usr/bin/systemd-analyze
+GRPC_GO=/usr/share/gocode/src/google.golang.org/grpc
 packages=()
 [ -x "$CTR" ] || packages+=(containerd)
 [ -x "$CHROMIUM" ] || packages+=(chromium)
 [ -x "$ANALYZE" ] || packages+=(systemd)
+/usr/bin/python3 -c "import grpc" >/dev/null 2>&1 || packages+=(python3-grpcio)
+command -v go >/dev/null 2>&1 || packages+=(golang-go)
+[ -d "$GRPC_GO" ] || packages+=(golang-google-grpc-dev)
+[ -x /usr/bin/curl ] || packages+=(curl)
 [ ${#packages[@]} -eq 0 ] && exit 0
 
 fail() {
@@ -68,4 +77,7 @@ fi
 [ -x "$CTR" ] || fail "containerd was installed but $CTR is missing"
 [ -x "$CHROMIUM" ] || fail "chromium was installed but $CHROMIUM is missing"
 [ -x "$ANALYZE" ] || fail "systemd was installed but $ANALYZE is missing"
+/usr/bin/python3 -c "import grpc" || fail "python3-grpcio was installed but /usr/bin/python3 cannot import grpc"
+command -v go >/dev/null 2>&1 || fail "golang-go was installed but go is not on PATH"
+[ -d "$GRPC_GO" ] || fail "golang-google-grpc-dev was installed but $GRPC_GO is missing"
 echo "install-system-deps: installed ${packages[*]}"
