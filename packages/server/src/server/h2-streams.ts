@@ -7,6 +7,8 @@ import type { RpcCall, RpcPipeline } from "./rpc-pipeline.js";
 
 /** Request bytes a Connect handler may leave unread before its stream is reset. */
 const MAX_UNREAD_BYTES = 32 * 1024 * 1024;
+/** How long a client that was answered early may go on sending before its stream is reset. */
+const EARLY_ANSWER_GRACE_MS = 1000;
 
 /** What {@link createStreamHandler} serves calls with. */
 export interface StreamHandlerOptions {
@@ -79,17 +81,27 @@ async function serveUniversal(
     }
     stream.end(response.trailer === undefined ? undefined : fields(response.trailer));
   }
-  // Answered before the request ended (refused early, e.g. for its size): tell the
-  // client to stop sending (RFC 9113 §8.1), once the whole answer is out.
-  if (stream.localClosed && !stream.remoteClosed) stream.reset(ErrorCode.NO_ERROR);
+  // Answered before the request ended (refused early, e.g. for its size, or an
+  // unknown method): give the client a moment to finish sending, which most do at
+  // once (curl reports a reset that meets its upload as an error), then tell it to
+  // stop (RFC 9113 §8.1). The unread bytes stay bounded by MAX_UNREAD_BYTES.
+  if (stream.localClosed && !stream.remoteClosed) {
+    await Promise.race([body.ended, new Promise((resolve) => setTimeout(resolve, EARLY_ANSWER_GRACE_MS).unref())]);
+    if (!stream.remoteClosed) stream.reset(ErrorCode.NO_ERROR);
+  }
 }
 
 /** A request body as the async iterable Connect reads, from the stream's DATA frames. */
 class RequestBody implements AsyncIterable<Uint8Array> {
   private readonly chunks: Buffer[] = [];
   private unread = 0;
-  private ended = false;
+  private finished = false;
   private wake: (() => void) | undefined;
+  private markEnded: () => void = () => undefined;
+  /** Settles when the request has ended or the stream is gone. */
+  readonly ended = new Promise<void>((resolve) => {
+    this.markEnded = resolve;
+  });
 
   constructor(stream: H2Stream) {
     stream.onData = (chunk) => {
@@ -100,14 +112,16 @@ class RequestBody implements AsyncIterable<Uint8Array> {
       this.notify();
     };
     stream.onEnd = () => {
-      this.ended = true;
+      this.finished = true;
+      this.markEnded();
       this.notify();
     };
   }
 
   /** The stream is gone: the body ends where it is. */
   close(): void {
-    this.ended = true;
+    this.finished = true;
+    this.markEnded();
     this.notify();
   }
 
@@ -119,7 +133,7 @@ class RequestBody implements AsyncIterable<Uint8Array> {
         yield chunk;
         continue;
       }
-      if (this.ended) return;
+      if (this.finished) return;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
       });
