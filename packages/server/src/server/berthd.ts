@@ -7,8 +7,9 @@ import type { H2Limits } from "../h2/limits.js";
 import type { H2Stream } from "../h2/stream.js";
 import { createLocal } from "../local/index.js";
 import { sweepExpiredLeases } from "../local/lease-expiry.js";
+import { createPayloadRegistry } from "../services/any-payloads.js";
 import { berthPlugins, type PluginCatalogOptions } from "../services/plugins.js";
-import { createRoutes, createServiceImplementations } from "../services/routes.js";
+import { createRoutes, createServiceImplementations, SERVED_SERVICES } from "../services/routes.js";
 import type { DaemonBuild } from "../services/version.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
@@ -18,6 +19,7 @@ import { errorInterceptor } from "./errors.js";
 import { createGrpcFastPath, withGrpcFastPath } from "./grpc-fast-path.js";
 import { createStreamHandler } from "./h2-streams.js";
 import { writeHead } from "./http-response.js";
+import { createJsonCodec } from "./json-codec.js";
 import {
   checkAddressesFree,
   DEFAULT_LISTENER_LIMITS,
@@ -232,13 +234,15 @@ export function createHandler(
     ...limits,
   });
   // The same compressions as the Connect adapter accepts by default.
+  const payloads = createPayloadRegistry(SERVED_SERVICES);
   const router = createConnectRouter({
     interceptors,
+    jsonOptions: { registry: payloads },
     acceptCompression: [compressionGzip, compressionBrotli],
     ...limits,
   });
   createRoutes(implementations)(router);
-  const pipeline = createRpcPipeline(router.handlers);
+  const pipeline = createRpcPipeline(router.handlers, createJsonCodec(payloads));
   const serveStream = createStreamHandler({ fastPath, pipeline, contextValues: requestContextValues });
   const fallback = options.webRoot === undefined ? notFound : createStaticHandler(options.webRoot);
   const handler = withGrpcFastPath(fastPath, nodeRpcHandler(pipeline, requestContextValues, fallback));

@@ -1,6 +1,8 @@
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { serveConnectJson, transcodesJson } from "./connect-json.js";
 import { reencodeGrpcMessage } from "./grpc-message.js";
 import { fromBase64, toBase64Frames, withSpecTrailers } from "./grpc-web-frames.js";
+import type { JsonCodec } from "./json-codec.js";
 import { type RpcProtocol, rpcProtocolOf } from "./rpc-protocol.js";
 import { unimplementedResponse, unknownRpcMessage } from "./unknown-rpc.js";
 
@@ -9,7 +11,8 @@ import { unimplementedResponse, unknownRpcMessage } from "./unknown-rpc.js";
  * Connect's handlers, and makes their answers read as containerd's do: unknown
  * services and methods get grpc-go's Unimplemented in the call's protocol,
  * `grpc-message` is encoded as the gRPC spec says, and gRPC-Web text (base64,
- * the default of Google's grpc-web) is carried over the binary handlers.
+ * the default of Google's grpc-web) is carried over the binary handlers, and so is
+ * Connect JSON when a codec is given (see `connect-json.ts`).
  */
 export interface RpcPipeline {
   /**
@@ -31,7 +34,7 @@ export interface RpcCall {
 }
 
 /** Builds the pipeline over Connect's handlers (one per method, as a Connect router makes them). */
-export function createRpcPipeline(handlers: readonly UniversalHandler[]): RpcPipeline {
+export function createRpcPipeline(handlers: readonly UniversalHandler[], json?: JsonCodec): RpcPipeline {
   const byPath = new Map(handlers.map((handler) => [handler.requestPath, handler]));
   const services = new Set(handlers.map((handler) => handler.service.typeName));
   return {
@@ -48,7 +51,13 @@ export function createRpcPipeline(handlers: readonly UniversalHandler[]): RpcPip
       const streamsRequest = kind === "client_streaming" || kind === "bidi_streaming";
       if (protocol === "grpc-web-text")
         return { streamsRequest, answer: (request) => serveGrpcWebText(handler, request) };
-      return { streamsRequest, answer: (request) => serveWith(handler, request, protocol) };
+      return {
+        streamsRequest,
+        answer: (request) =>
+          json !== undefined && transcodesJson(request)
+            ? serveConnectJson(handler, request, json)
+            : serveWith(handler, request, protocol),
+      };
     },
   };
 }

@@ -25,13 +25,16 @@ export interface DescriptorIndex {
 }
 
 /**
- * Indexes the files declaring `services` and all their transitive imports
- * (well-known types included). Every file is encoded once, here.
+ * Indexes the files declaring `services`, the `extraFiles`, and all their
+ * transitive imports (well-known types included). Every file is encoded once, here.
  */
-export function createDescriptorIndex(services: readonly DescService[]): DescriptorIndex {
+export function createDescriptorIndex(
+  services: readonly DescService[],
+  extraFiles: readonly DescFile[] = [],
+): DescriptorIndex {
   const files = new Map<string, DescFile>();
-  for (const service of services) {
-    for (const file of withImports(service.file)) if (!files.has(file.proto.name)) files.set(file.proto.name, file);
+  for (const root of [...services.map((service) => service.file), ...extraFiles]) {
+    for (const file of withImports(root)) if (!files.has(file.proto.name)) files.set(file.proto.name, file);
   }
 
   const encoded = new Map<string, Uint8Array>();

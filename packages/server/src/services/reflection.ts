@@ -8,6 +8,7 @@ import {
 } from "@berth/gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { Code, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
+import { ANY_PAYLOAD_FILES } from "./any-payloads.js";
 import { createDescriptorIndex, type DescriptorIndex } from "./descriptors.js";
 
 /** `grpc.reflection.v1.ServerReflection` and its identical predecessor `v1alpha`, over the same descriptors. */
@@ -23,7 +24,7 @@ export interface ReflectionServices {
  * is answered with an `error_response` (NOT_FOUND), not a stream error.
  */
 export function createReflectionServices(services: readonly DescService[]): ReflectionServices {
-  const index = createDescriptorIndex(services);
+  const index = createDescriptorIndex(services, ANY_PAYLOAD_FILES);
   return {
     v1: { serverReflectionInfo: (requests) => answerEach(index, requests) },
     v1alpha: { serverReflectionInfo: (requests) => answerEach(index, requests) },
