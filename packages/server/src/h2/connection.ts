@@ -27,6 +27,16 @@ const REQUEST_PSEUDO_HEADERS = new Set([":method", ":scheme", ":path", ":authori
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 /** Characters no header value may hold (RFC 9113 §8.2.1). */
 const BAD_VALUE = /[\0\r\n]/;
+/** Closed streams whose ending is remembered, to tell a late frame from a peer's protocol error. */
+const REMEMBERED_CLOSED_STREAMS = 1024;
+
+/**
+ * How a stream closed, for frames that arrive on it later (RFC 9113 §5.1):
+ * `peer` — the peer ended or reset it, so more frames from it are a protocol
+ * error; `local` — berthd reset or refused it while the peer was still sending,
+ * so frames the peer had in flight are ignored.
+ */
+type ClosedBy = "peer" | "local";
 
 /** A connection-level protocol violation: GOAWAY with `code`. */
 class ConnectionError extends Error {
@@ -47,6 +57,8 @@ class ConnectionError extends Error {
 export class H2Connection implements StreamOwner {
   private readonly decoder: HpackDecoder;
   private readonly streams = new Map<number, H2Stream>();
+  /** The most recently closed streams, oldest first. */
+  private readonly closedStreams = new Map<number, ClosedBy>();
   private leftover: Buffer | undefined;
   private prefaceSeen = false;
   private settingsSeen = false;
@@ -56,7 +68,9 @@ export class H2Connection implements StreamOwner {
   private peerMaxFrame = DEFAULT_MAX_FRAME;
   private receiveWindow: number;
   private receivedUngranted = 0;
-  private headerBlock: { id: number; endStream: boolean; parts: Buffer[]; bytes: number } | undefined;
+  private headerBlock:
+    | { id: number; endStream: boolean; selfDependent: boolean; parts: Buffer[]; bytes: number }
+    | undefined;
   private readonly out: Buffer[] = [];
   private flushScheduled = false;
   private readonly blocked = new Set<H2Stream>();
@@ -193,8 +207,7 @@ export class H2Connection implements StreamOwner {
         this.onHeaders(flags, id, payload);
         return;
       case FrameType.PRIORITY:
-        if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PRIORITY on stream 0");
-        if (payload.length !== 5) this.refuse(id, ErrorCode.FRAME_SIZE_ERROR);
+        this.onPriority(id, payload);
         return;
       case FrameType.RST_STREAM:
         this.onReset(id, payload);
@@ -228,6 +241,16 @@ export class H2Connection implements StreamOwner {
     }
   }
 
+  private onPriority(id: number, payload: Buffer): void {
+    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PRIORITY on stream 0");
+    if (payload.length !== 5) {
+      this.resetOrRefuse(id, ErrorCode.FRAME_SIZE_ERROR);
+      return;
+    }
+    // Priorities are advice berthd does not follow (RFC 9113 §5.3.2), but a stream cannot depend on itself.
+    if ((payload.readUInt32BE(0) & 0x7fffffff) === id) this.resetOrRefuse(id, ErrorCode.PROTOCOL_ERROR);
+  }
+
   private onData(flags: number, id: number, payload: Buffer): void {
     if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
     this.receiveWindow -= payload.length;
@@ -236,7 +259,10 @@ export class H2Connection implements StreamOwner {
     const stream = this.streams.get(id);
     if (stream === undefined) {
       if (id > this.lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on an idle stream");
-      // A stream we answered and forgot: late request bytes are dropped.
+      if (this.closedStreams.get(id) === "peer") {
+        throw new ConnectionError(ErrorCode.STREAM_CLOSED, "DATA on a stream the client closed");
+      }
+      // A stream berthd reset or forgot long ago: request bytes still in flight are dropped.
       return;
     }
     if (stream.remoteClosed) {
@@ -250,6 +276,11 @@ export class H2Connection implements StreamOwner {
     }
     const data = this.unpad(flags, payload);
     const endStream = (flags & Flag.END_STREAM) !== 0;
+    // A body longer or shorter than its content-length is malformed (RFC 9113 §8.1.1).
+    if (!stream.acceptBodyBytes(data.length, endStream)) {
+      this.resetStream(stream, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
     if (!endStream) this.grantStream(stream, payload.length);
     if (data.length > 0) stream.onData?.(data);
     if (endStream) stream.receiveEnd();
@@ -258,11 +289,19 @@ export class H2Connection implements StreamOwner {
   private onHeaders(flags: number, id: number, payload: Buffer): void {
     if (id === 0 || id % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on a server stream id");
     let block = this.unpad(flags, payload);
+    let selfDependent = false;
     if ((flags & Flag.PRIORITY) !== 0) {
       if (block.length < 5) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "short PRIORITY fields");
+      selfDependent = (block.readUInt32BE(0) & 0x7fffffff) === id;
       block = block.subarray(5);
     }
-    this.headerBlock = { id, endStream: (flags & Flag.END_STREAM) !== 0, parts: [block], bytes: block.length };
+    this.headerBlock = {
+      id,
+      endStream: (flags & Flag.END_STREAM) !== 0,
+      selfDependent,
+      parts: [block],
+      bytes: block.length,
+    };
     if ((flags & Flag.END_HEADERS) !== 0) this.finishHeaders();
   }
 
@@ -281,7 +320,9 @@ export class H2Connection implements StreamOwner {
   }
 
   private finishHeaders(): void {
-    const { id, endStream, parts, bytes } = this.headerBlock as NonNullable<H2Connection["headerBlock"]>;
+    const { id, endStream, selfDependent, parts, bytes } = this.headerBlock as NonNullable<
+      H2Connection["headerBlock"]
+    >;
     this.headerBlock = undefined;
     let decoded: { fields: string[]; oversized: boolean };
     try {
@@ -292,16 +333,24 @@ export class H2Connection implements StreamOwner {
     }
     const existing = this.streams.get(id);
     if (existing !== undefined) {
-      // Request trailers: only as the end of the request.
-      if (!endStream || existing.remoteClosed) this.resetStream(existing, ErrorCode.PROTOCOL_ERROR);
+      // Request trailers: only as the end of the request, and not after it.
+      if (existing.remoteClosed) this.resetStream(existing, ErrorCode.STREAM_CLOSED);
+      else if (!endStream || !existing.acceptBodyBytes(0, true)) this.resetStream(existing, ErrorCode.PROTOCOL_ERROR);
       else existing.receiveEnd();
       return;
     }
     if (id <= this.lastStreamId) {
-      // Trailers of a stream we answered and forgot.
-      return;
+      const closedBy = this.closedStreams.get(id);
+      // Trailers of a stream berthd reset are dropped; anything else reuses a closed stream id.
+      if (closedBy === "local") return;
+      if (closedBy === "peer") throw new ConnectionError(ErrorCode.STREAM_CLOSED, "HEADERS on a closed stream");
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "stream id lower than an earlier one");
     }
     this.lastStreamId = id;
+    if (selfDependent) {
+      this.refuse(id, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
     if (this.goingAway) {
       this.refuse(id, ErrorCode.REFUSED_STREAM);
       return;
@@ -323,7 +372,17 @@ export class H2Connection implements StreamOwner {
       this.refuse(id, ErrorCode.PROTOCOL_ERROR);
       return;
     }
+    const declaredLength = headers["content-length"];
+    if (declaredLength !== undefined && !/^\d{1,15}$/.test(declaredLength)) {
+      this.refuse(id, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
     const stream = new H2Stream(this, id, headers, decoded.fields, this.peerInitialWindow, this.limits.streamWindow);
+    if (declaredLength !== undefined) stream.expectBodyLength(Number(declaredLength));
+    if (endStream && !stream.acceptBodyBytes(0, true)) {
+      this.refuse(id, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
     this.streams.set(id, stream);
     this.idleSince = undefined;
     this.onStream(stream);
@@ -340,7 +399,7 @@ export class H2Connection implements StreamOwner {
     if (this.budget.resets.hit(now) || tooMany) this.flood("RST_STREAM");
     const stream = this.streams.get(id);
     if (stream === undefined) return;
-    this.forget(stream);
+    this.forget(stream, "peer");
     stream.terminate(payload.readUInt32BE(0));
   }
 
@@ -535,15 +594,33 @@ export class H2Connection implements StreamOwner {
     stream.terminate(ErrorCode.NO_ERROR);
   }
 
-  private forget(stream: H2Stream): void {
+  private forget(stream: H2Stream, closedBy: ClosedBy = stream.remoteClosed ? "peer" : "local"): void {
     this.streams.delete(stream.id);
+    this.rememberClosed(stream.id, closedBy);
     this.blocked.delete(stream);
     if (this.streams.size === 0) this.idleSince = Date.now();
     if (this.goingAway) this.closeWhenIdle();
   }
 
+  /** Resets a stream berthd never served. */
   private refuse(id: number, code: number): void {
     this.queue(frame(FrameType.RST_STREAM, 0, id, uint32(code)));
+    this.rememberClosed(id, "local");
+  }
+
+  /** A stream error on `id`, whether it is open or not. */
+  private resetOrRefuse(id: number, code: number): void {
+    const stream = this.streams.get(id);
+    if (stream === undefined) this.refuse(id, code);
+    else this.resetStream(stream, code);
+  }
+
+  private rememberClosed(id: number, closedBy: ClosedBy): void {
+    this.closedStreams.set(id, closedBy);
+    if (this.closedStreams.size > REMEMBERED_CLOSED_STREAMS) {
+      const oldest = this.closedStreams.keys().next().value as number;
+      this.closedStreams.delete(oldest);
+    }
   }
 
   private queue(...buffers: Buffer[]): void {
@@ -677,7 +754,7 @@ function requestHeaders(fields: readonly string[]): Record<string, string> | und
     const previous = headers[name];
     headers[name] = previous === undefined ? value : `${previous}, ${value}`;
   }
-  if (headers[":method"] === undefined || headers[":scheme"] === undefined || headers[":path"] === undefined) {
+  if (headers[":method"] === undefined || headers[":scheme"] === undefined || !headers[":path"]) {
     return undefined;
   }
   return headers;

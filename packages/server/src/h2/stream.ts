@@ -66,6 +66,9 @@ export class H2Stream {
   /** Set for calls that stream requests: no request timeout applies. */
   requestMayStayOpen = false;
   private drainWaiters: (() => void)[] = [];
+  /** The request's content-length, when it gave one. */
+  private declaredBodyLength: number | undefined;
+  private receivedBodyLength = 0;
 
   constructor(
     private readonly owner: StreamOwner,
@@ -79,6 +82,22 @@ export class H2Stream {
   ) {
     this.sendWindow = sendWindow;
     this.receiveWindow = receiveWindow;
+  }
+
+  /** The request declared a content-length: its DATA must add up to it. */
+  expectBodyLength(length: number): void {
+    this.declaredBodyLength = length;
+  }
+
+  /**
+   * Counts `bytes` more of request body; false when they make the body longer
+   * than its content-length, or when it ends (`final`) shorter than that.
+   */
+  acceptBodyBytes(bytes: number, final: boolean): boolean {
+    this.receivedBodyLength += bytes;
+    const declared = this.declaredBodyLength;
+    if (declared === undefined) return true;
+    return final ? this.receivedBodyLength === declared : this.receivedBodyLength <= declared;
   }
 
   /** Whether the stream can no longer send. */

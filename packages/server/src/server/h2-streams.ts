@@ -10,6 +10,9 @@ const MAX_UNREAD_BYTES = 32 * 1024 * 1024;
 /** How long a client that was answered early may go on sending before its stream is reset. */
 const EARLY_ANSWER_GRACE_MS = 1000;
 
+/** The body of a 404, as Go's net/http writes it. */
+const NOT_FOUND = Buffer.from("404 page not found\n");
+
 /** What {@link createStreamHandler} serves calls with. */
 export interface StreamHandlerOptions {
   readonly fastPath: GrpcFastPath;
@@ -37,7 +40,9 @@ export function createStreamHandler(options: StreamHandlerOptions): (stream: H2S
     const url = `http://${stream.headers[":authority"] ?? stream.headers.host ?? "localhost"}${stream.headers[":path"] ?? ""}`;
     const call = options.pipeline.route({ method, url, header });
     if (call === undefined) {
-      stream.respond(404, [], true);
+      stream.respond(404, ["content-type", "text/plain; charset=utf-8"]);
+      stream.write(NOT_FOUND);
+      stream.end();
       return;
     }
     serveUniversal(stream, call, { method, url, header }, options).catch(() => {
