@@ -320,9 +320,7 @@ export class H2Connection implements StreamOwner {
   }
 
   private finishHeaders(): void {
-    const { id, endStream, selfDependent, parts, bytes } = this.headerBlock as NonNullable<
-      H2Connection["headerBlock"]
-    >;
+    const { id, endStream, selfDependent, parts, bytes } = this.headerBlock as NonNullable<H2Connection["headerBlock"]>;
     this.headerBlock = undefined;
     let decoded: { fields: string[]; oversized: boolean };
     try {
