@@ -4,7 +4,6 @@ import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { createExchange, type Exchange } from "../events/exchange.js";
 import type { H2Limits } from "../h2/limits.js";
-import type { H2Stream } from "../h2/stream.js";
 import { createLocal } from "../local/index.js";
 import { sweepExpiredLeases } from "../local/lease-expiry.js";
 import { createPayloadRegistry } from "../services/any-payloads.js";
@@ -16,9 +15,8 @@ import type { Store } from "../store/types.js";
 import { checkTcpAccess, createBearerCheck, createTokenInterceptor } from "./auth.js";
 import { withCors } from "./cors.js";
 import { errorInterceptor } from "./errors.js";
-import { createGrpcFastPath, withGrpcFastPath } from "./grpc-fast-path.js";
-import { createStreamHandler } from "./h2-streams.js";
-import { writeHead } from "./http-response.js";
+import { createGrpcFastPath } from "./grpc-fast-path.js";
+import { answerText, type HttpHandler } from "./http-exchange.js";
 import { createJsonCodec } from "./json-codec.js";
 import {
   checkAddressesFree,
@@ -27,14 +25,13 @@ import {
   type ListenerLimits,
   listenTcp,
   listenUnix,
-  type RequestHandler,
 } from "./listeners.js";
 import { createLoggingInterceptor } from "./logging.js";
 import { type BerthdMetrics, createMetrics } from "./metrics.js";
 import { withMetricsEndpoint } from "./metrics-endpoint.js";
-import { nodeRpcHandler } from "./node-rpc-handler.js";
 import { withOriginGuard } from "./origin-guard.js";
 import { requestContextValues } from "./request-context.js";
+import { createRpcHandler } from "./rpc-handler.js";
 import { createRpcPipeline } from "./rpc-pipeline.js";
 import { createStaticHandler } from "./static-files.js";
 import type { TlsCredentials } from "./tls.js";
@@ -122,7 +119,7 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
       subscribers: () => exchange.subscribers,
       writeFailure: () => store.writeFailure(),
     });
-    const served = createHandler(store, exchange, options.logger, {
+    const handlers = createHandlers(store, exchange, options.logger, {
       shutdown: shuttingDown.signal,
       metrics,
       ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
@@ -134,20 +131,20 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
         webApp: webAppPlugin(options.listen !== undefined, options.webRoot),
       },
     });
-    const handler = withOriginGuard(
+    const tcpHandler = withOriginGuard(
       {
         checkHost: options.tls === undefined,
         allowedHosts: options.allowedHosts ?? [],
         listenHost: options.listen?.host,
         corsOrigins: options.corsOrigins ?? [],
       },
-      withCors(options.corsOrigins ?? [], served),
+      withCors(options.corsOrigins ?? [], handlers.tcp),
     );
     listeners.push(
-      await listenUnix(served.serveStream, { path: options.address, uid: options.uid, gid: options.gid, limits }),
+      await listenUnix(handlers.unix, { path: options.address, uid: options.uid, gid: options.gid, limits }),
     );
     if (options.listen !== undefined) {
-      listeners.push(await listenTcp(handler, { ...options.listen, tls: options.tls, limits }));
+      listeners.push(await listenTcp(tcpHandler, { ...options.listen, tls: options.tls, limits }));
     }
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.close(0)));
@@ -175,7 +172,7 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   };
 }
 
-/** Options of {@link createHandler}. */
+/** Options of {@link createHandlers}. */
 export interface HandlerOptions {
   /** Aborted when berthd begins to shut down. */
   readonly shutdown?: AbortSignal;
@@ -193,23 +190,25 @@ export interface HandlerOptions {
   readonly plugins?: PluginCatalogOptions;
 }
 
-/** Both ways berthd serves requests: Node's HTTP stacks (TCP) and its own HTTP/2 transport (the unix socket). */
-export type BerthdHandler = RequestHandler & {
-  /** Serves one stream of berthd's own HTTP/2 transport. */
-  readonly serveStream: (stream: H2Stream) => void;
-};
+/** The request chains of berthd's listeners. */
+export interface BerthdHandlers {
+  /** The unix socket: RPCs only. */
+  readonly unix: HttpHandler;
+  /** TCP: RPCs, `/metrics` when metrics are given, and the web app when a web root is. */
+  readonly tcp: HttpHandler;
+}
 
 /**
- * The request handler over a store: plain gRPC calls on the fast path, every
+ * The request chains over a store: plain gRPC calls on the fast path, every
  * other call through Connect's handlers, both with the same interceptors and
- * limits; `/metrics` for TCP scrapes when metrics are given.
+ * limits.
  */
-export function createHandler(
+export function createHandlers(
   store: Store,
   exchange: Exchange,
   logger: Logger,
   options: HandlerOptions = {},
-): BerthdHandler {
+): BerthdHandlers {
   const plugins = berthPlugins(options.plugins);
   const implementations = createServiceImplementations(
     createLocal(store, exchange, { maxMatchingMs: options.maxMatchingMs, plugins: () => plugins }),
@@ -243,16 +242,17 @@ export function createHandler(
   });
   createRoutes(implementations)(router);
   const pipeline = createRpcPipeline(router.handlers, createJsonCodec(payloads));
-  const serveStream = createStreamHandler({ fastPath, pipeline, contextValues: requestContextValues });
-  const fallback = options.webRoot === undefined ? notFound : createStaticHandler(options.webRoot);
-  const handler = withGrpcFastPath(fastPath, nodeRpcHandler(pipeline, requestContextValues, fallback));
-  if (options.metrics === undefined) return Object.assign(handler, { serveStream });
+  const rpc = (fallback: HttpHandler) =>
+    createRpcHandler({ fastPath, pipeline, contextValues: requestContextValues, fallback });
+  const unix = rpc(notFound);
+  const tcp = rpc(options.webRoot === undefined ? notFound : createStaticHandler(options.webRoot));
+  if (options.metrics === undefined) return { unix, tcp };
   const check = options.token === undefined ? undefined : createBearerCheck(options.token);
   const withMetrics = withMetricsEndpoint(
     { registry: options.metrics.registry, authorize: (authorization) => check?.(authorization) === undefined },
-    handler,
+    tcp,
   );
-  return Object.assign(withMetrics, { serveStream });
+  return { unix, tcp: withMetrics };
 }
 
 /** The dashboard's plugin entry: served where there is a TCP listener and a built web app. */
@@ -262,7 +262,5 @@ function webAppPlugin(listening: boolean, webRoot: string | undefined): PluginCa
   return { root: webRoot };
 }
 
-const notFound: RequestHandler = (_request, response) => {
-  writeHead(response, 404);
-  response.end();
-};
+/** What Go's net/http answers to a path it does not serve. */
+const notFound: HttpHandler = (exchange) => answerText(exchange, 404, "404 page not found\n");

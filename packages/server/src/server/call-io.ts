@@ -1,19 +1,15 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { H2Stream } from "../h2/stream.js";
 
 /** What a request's context values are read from. */
 export interface RequestSource {
   readonly rawHeaders: readonly string[];
   readonly headers: IncomingHttpHeaders;
-  /** Set by berthd's own HTTP/2 transport, which serves only unix sockets. */
-  readonly viaUnixSocket?: boolean;
+  /** Whether the request arrived on the unix socket, whose file mode decides who may connect. */
+  readonly viaUnixSocket: boolean;
 }
 
-/**
- * One gRPC call's request and response, whichever HTTP/2 stack carries it:
- * Node's (through its compatibility API) or berthd's own on the unix socket.
- */
+/** One gRPC call's request and response on an HTTP/2 stream, as the fast path sees them. */
 export interface CallIo {
   readonly headers: IncomingHttpHeaders;
   readonly source: RequestSource;
@@ -27,7 +23,7 @@ export interface CallIo {
   /**
    * The transport cut the call off for one of its limits (see `h2/limits.ts`):
    * nothing more will be written; the listener may end it at once with
-   * {@link abortWith}. Node's HTTP/2 stack never calls it.
+   * {@link abortWith}.
    */
   onLimit(listener: (reason: string) => void): void;
   /** Ends a call that was cut off: trailers, or a headers-only response if nothing was sent. */
@@ -44,97 +40,12 @@ export interface CallIo {
   end(trailers: Readonly<Record<string, string>>, data?: readonly Buffer[]): void;
 }
 
-/** A call carried by Node's HTTP/2 compatibility API. */
-export class NodeCallIo implements CallIo {
-  constructor(
-    private readonly request: Http2ServerRequest,
-    private readonly response: Http2ServerResponse,
-  ) {}
-
-  get headers(): IncomingHttpHeaders {
-    return this.request.headers;
-  }
-
-  get source(): RequestSource {
-    return this.request;
-  }
-
-  get authority(): string {
-    return this.request.authority;
-  }
-
-  get path(): string {
-    return this.request.url;
-  }
-
-  onData(listener: (chunk: Buffer) => void): void {
-    this.request.on("data", listener);
-  }
-
-  onEnd(listener: () => void): void {
-    this.request.once("end", listener);
-  }
-
-  onClose(listener: () => void): void {
-    this.response.once("close", listener);
-  }
-
-  onLimit(): void {
-    // Node's HTTP/2 stack applies its own limits (maxSessionMemory) and resets the stream itself.
-  }
-
-  abortWith(headers: Readonly<Record<string, string>>, trailers: Readonly<Record<string, string>>): void {
-    if (!this.response.headersSent) this.response.writeHead(200, headers);
-    this.response.addTrailers(trailers);
-    this.response.end();
-  }
-
-  get destroyed(): boolean {
-    return this.response.stream.destroyed;
-  }
-
-  get headersSent(): boolean {
-    return this.response.headersSent;
-  }
-
-  get writableNeedDrain(): boolean {
-    return this.response.stream.writableNeedDrain;
-  }
-
-  drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.response.off("drain", done);
-        this.response.off("close", done);
-        resolve();
-      };
-      this.response.once("drain", done);
-      this.response.once("close", done);
-    });
-  }
-
-  respond(headers: Readonly<Record<string, string>>): void {
-    this.response.writeHead(200, headers);
-  }
-
-  write(data: Buffer): void {
-    this.response.write(data);
-  }
-
-  end(trailers: Readonly<Record<string, string>>, data: readonly Buffer[] = []): void {
-    this.response.addTrailers(trailers);
-    for (let i = 0; i < data.length - 1; i++) this.response.write(data[i]);
-    this.response.end(data[data.length - 1]);
-  }
-}
-
 /** A call carried by berthd's own HTTP/2 transport. */
 export class H2CallIo implements CallIo {
-  readonly source: RequestSource;
-
-  constructor(private readonly stream: H2Stream) {
-    this.source = { rawHeaders: stream.rawHeaders, headers: stream.headers, viaUnixSocket: true };
-  }
+  constructor(
+    private readonly stream: H2Stream,
+    readonly source: RequestSource,
+  ) {}
 
   get headers(): IncomingHttpHeaders {
     return this.stream.headers;

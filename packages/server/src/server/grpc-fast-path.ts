@@ -22,12 +22,11 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { encodingOf } from "../services/encoded-fields.js";
-import { type CallIo, NodeCallIo, type RequestSource, requestHeaders } from "./call-io.js";
+import { type CallIo, type RequestSource, requestHeaders } from "./call-io.js";
 import { encodeGrpcMessage } from "./grpc-message.js";
-import type { RequestHandler } from "./listeners.js";
 import { TurnPacer } from "./turn-pacer.js";
 
-/** Options of {@link withGrpcFastPath}. */
+/** Options of {@link createGrpcFastPath}. */
 export interface GrpcFastPathOptions {
   readonly implementations: readonly ServiceImplSpec[];
   /** The same interceptors as the Connect adapter's, outermost first. */
@@ -59,27 +58,19 @@ const CALLS_PER_TURN = 4;
  * These are the calls containerd's own clients make (`ctr`, the Go client), and
  * the ones Connect's generic handler pipeline makes most expensive (async
  * iterables and several promises per message). Every other call — client and
- * bidi streams, gRPC-Web, Connect, JSON, compressed messages, HTTP/1.1 — goes to
- * `fallback`, the Connect adapter.
+ * bidi streams, gRPC-Web, Connect, JSON, compressed messages, HTTP/1.1 — goes on
+ * to Connect's handlers (see `rpc-handler.ts`).
  *
  * Both paths run the same implementations under the same interceptors, and this
  * one mirrors the adapter's statuses and messages for malformed envelopes,
  * limits and deadlines, so a client cannot tell them apart.
  */
-export function withGrpcFastPath(fastPath: GrpcFastPath, fallback: RequestHandler): RequestHandler {
-  return (request, response) => {
-    const io = request.httpVersionMajor === 2 ? new NodeCallIo(request as never, response as never) : undefined;
-    if (io === undefined || !fastPath.serve(io, request.method ?? "")) fallback(request, response);
-  };
-}
-
-/** The fast path, whatever HTTP/2 stack carries the call. */
 export interface GrpcFastPath {
   /** Serves the call if it is one for this path (and starts it); false leaves it to another handler. */
   serve(io: CallIo, method: string): boolean;
 }
 
-/** Builds the fast path over the implementations; one per server, shared by its listeners. */
+/** Builds the fast path (see {@link GrpcFastPath}) over the implementations; one per server, shared by its listeners. */
 export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
   const routes = new Map<string, FastRoute>();
   for (const { methods } of options.implementations) {

@@ -1,18 +1,16 @@
 import { constants } from "node:fs";
 import { access, chmod, chown, lstat, mkdir, rename, unlink } from "node:fs/promises";
 import http from "node:http";
-import http2 from "node:http2";
 import net from "node:net";
 import { dirname } from "node:path";
 import tls from "node:tls";
+import { CLIENT_PREFACE } from "../h2/frames.js";
 import { DEFAULT_H2_LIMITS, type H2Limits, type LimitEvent } from "../h2/limits.js";
-import { createH2Server } from "../h2/server.js";
-import type { H2Stream } from "../h2/stream.js";
-import type { HttpResponse } from "./http-response.js";
+import { createH2Server, type H2Server } from "../h2/server.js";
+import { H2Exchange, type ListenerSide } from "./h2-exchange.js";
+import type { HttpHandler } from "./http-exchange.js";
+import { Http1Exchange } from "./http1-exchange.js";
 import { type TlsCredentials, tlsServerOptions } from "./tls.js";
-
-/** A request handler usable by both `http` and `http2` servers. */
-export type RequestHandler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: HttpResponse) => void;
 
 /** One listening endpoint. */
 export interface Listener {
@@ -35,26 +33,11 @@ export class AddressUnwritableError extends Error {
   override readonly name = "AddressUnwritableError";
 }
 
-/** HTTP/2 settings shared by every listener. */
-const HTTP2_OPTIONS: http2.ServerOptions = {
-  maxSessionMemory: 64,
-  settings: { maxConcurrentStreams: 1000 },
-};
-
-/**
- * Whether `request` arrived on a unix socket listener, whose file permissions
- * decide who may connect (as containerd's socket), rather than on TCP: the
- * requests of berthd's own transport, which serves only unix sockets, say so.
- */
-export function arrivedOnUnixSocket(request: object): boolean {
-  return (request as { viaUnixSocket?: boolean }).viaUnixSocket === true;
-}
-
 /** Limits every listener applies; see docs/security.md. */
 export interface ListenerLimits {
   /** Connections open at once; more are closed as they arrive. */
   readonly maxConnections: number;
-  /** HTTP/2 limits (berthd's transport in full; Node's, on TCP, takes the timeouts). */
+  /** HTTP/2 limits; the timeouts apply to HTTP/1.1 too. */
   readonly h2: H2Limits;
   /** Told of every stream or connection a limit cut off. */
   readonly onLimit?: ((event: LimitEvent) => void) | undefined;
@@ -75,19 +58,16 @@ export interface UnixListenOptions {
 
 /**
  * Serves HTTP/2 cleartext on a unix socket, as containerd does, with berthd's
- * own HTTP/2 transport (see `h2/connection.ts`). The socket is created 0660 in a
+ * HTTP/2 transport (see `h2/connection.ts`). The socket is created 0660 in a
  * directory created 0711. A stale socket file left by a crashed daemon is
  * replaced; a live one is an {@link AddressInUseError}.
  */
-export async function listenUnix(
-  serveStream: (stream: H2Stream) => void,
-  options: UnixListenOptions,
-): Promise<Listener> {
+export async function listenUnix(handler: HttpHandler, options: UnixListenOptions): Promise<Listener> {
   const { path } = options;
   await mkdir(dirname(path), { recursive: true, mode: 0o711 });
   await removeStaleSocket(path);
   const limits = naming(options.limits ?? DEFAULT_LISTENER_LIMITS, () => `unix:${path}`);
-  const h2 = createH2Server({ onStream: serveStream, limits: limits.h2, onLimit: limits.onLimit });
+  const h2 = createH2Listener(handler, { viaUnixSocket: true, localPort: undefined }, limits);
   const server = net.createServer((socket) => h2.accept(socket));
   server.maxConnections = limits.maxConnections;
   // Bound under a temporary name and renamed once its mode and owner are set, so
@@ -123,30 +103,18 @@ export interface TcpListenOptions {
   readonly limits?: ListenerLimits | undefined;
 }
 
-const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-
 /**
- * Serves HTTP/2 and HTTP/1.1 on one TCP port. Browsers cannot speak h2c and a
- * plaintext Node HTTP/2 server will not fall back to HTTP/1.1, so in cleartext
- * each connection's first bytes are compared with the HTTP/2 client preface and
- * the socket is handed to the matching server. With TLS the client's ALPN
- * choice (`h2` or `http/1.1`) decides instead; both servers, and their shutdown,
- * stay the same.
+ * Serves HTTP/2 and HTTP/1.1 on one TCP port, HTTP/2 with berthd's own
+ * transport as on the unix socket, HTTP/1.1 (browsers: gRPC-Web, Connect, the
+ * web app) with Node's. In cleartext each connection's first bytes are compared
+ * with the HTTP/2 client preface (prior knowledge, as gRPC clients speak h2c);
+ * with TLS the client's ALPN choice (`h2` or `http/1.1`) decides instead.
  */
-export async function listenTcp(handler: RequestHandler, options: TcpListenOptions): Promise<Listener> {
+export async function listenTcp(handler: HttpHandler, options: TcpListenOptions): Promise<Listener> {
   let address = `${options.tls === undefined ? "http" : "https"}://${options.host}:${options.port}`;
   const limits = naming(options.limits ?? DEFAULT_LISTENER_LIMITS, () => address);
-  const h2 = http2.createServer(
-    {
-      ...HTTP2_OPTIONS,
-      settings: {
-        ...HTTP2_OPTIONS.settings,
-        maxConcurrentStreams: limits.h2.maxConcurrentStreams,
-        maxHeaderListSize: limits.h2.maxHeaderListSize,
-      },
-    },
-    withRequestTimeout(handler, limits),
-  );
+  const side = { viaUnixSocket: false, localPort: options.port };
+  const h2 = createH2Listener(handler, side, limits);
   let closing = false;
   const requestTimeout = limits.h2.requestTimeoutMs;
   const h1Options: http.ServerOptions = {
@@ -161,28 +129,17 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
       response.setHeader("connection", "close");
       response.once("finish", () => h1.closeIdleConnections());
     }
-    handler(request, response);
+    handler(new Http1Exchange(request, response));
   });
+  h1.on("clientError", answerClientError);
   // Node sets up HTTP/1.1 connection tracking (closing idle keep-alive connections,
   // headersTimeout and requestTimeout) when a server starts listening; this one is
   // handed its sockets by the front server instead, so tell it.
   h1.emit("listening");
-  const sessions = trackSessions(h2);
-  // A session with no traffic for the idle timeout is sent GOAWAY; open streams may still finish.
-  h2.on("session", (session) => {
-    session.setTimeout(limits.h2.idleTimeoutMs, () => {
-      limits.onLimit?.({ reason: "idle" });
-      session.close();
-    });
-  });
-  // A connection routed after shutdown began gets GOAWAY at once, like those before it.
-  h2.on("session", (session) => {
-    if (closing) session.close();
-  });
   const handshakeMs = limits.h2.handshakeTimeoutMs;
   const front =
     options.tls === undefined
-      ? net.createServer((socket) => route(socket, h1, h2, handshakeMs))
+      ? net.createServer((socket) => routeByPreface(socket, h1, h2, handshakeMs))
       : tls.createServer({ ...tlsServerOptions(options.tls), handshakeTimeout: handshakeMs }, (socket) =>
           routeByAlpn(socket, h1, h2),
         );
@@ -195,6 +152,7 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
   await listen(front, { host: options.host, port: options.port }, `${options.host}:${options.port}`);
   const bound = front.address() as net.AddressInfo;
   const host = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
+  side.localPort = bound.port;
   address = `${options.tls === undefined ? "http" : "https"}://${host}:${bound.port}`;
   return {
     address,
@@ -203,14 +161,26 @@ export async function listenTcp(handler: RequestHandler, options: TcpListenOptio
       closing = true;
       const h1Closed = new Promise<void>((resolve) => h1.close(() => resolve()));
       h1.closeIdleConnections();
+      // GOAWAY: no new streams; open streams may finish within the grace period.
+      const h2Drained = h2.shutdown();
       // Cut every connection still open after the grace period, whatever its state or protocol.
       const timer = setTimeout(() => {
+        h2.destroy();
         for (const socket of sockets) socket.destroy();
       }, graceMs);
-      await Promise.all([closeHttp2(h2, sessions, graceMs), h1Closed, frontClosed]);
+      await Promise.all([h2Drained, h1Closed, frontClosed]);
       clearTimeout(timer);
     },
   };
+}
+
+/** berthd's HTTP/2 server for one listener: each stream goes through the request chain. */
+function createH2Listener(handler: HttpHandler, side: ListenerSide, limits: ListenerLimits): H2Server {
+  return createH2Server({
+    onStream: (stream) => handler(new H2Exchange(stream, side)),
+    limits: limits.h2,
+    onLimit: limits.onLimit,
+  });
 }
 
 /** The limits with each reported event naming the listener, as its address: the same fields from every listener. */
@@ -222,80 +192,66 @@ function naming(limits: ListenerLimits, listener: () => string): ListenerLimits 
 }
 
 /**
- * Resets an HTTP/2 request that has not arrived in full within the request
- * timeout (a slowly sent body), as berthd's own transport does on the unix
- * socket; Node's HTTP/1.1 server has `requestTimeout` for the same.
+ * Hands a cleartext connection to HTTP/2 when its first bytes are the client
+ * preface, else to HTTP/1.1. A connection that starts like the preface and then
+ * differs is neither: it is closed (RFC 9113 §3.4).
  */
-function withRequestTimeout(handler: RequestHandler, limits: ListenerLimits): RequestHandler {
-  return (request, response) => {
-    const timer = setTimeout(() => {
-      if (request.readableEnded || response.writableEnded) return;
-      limits.onLimit?.({ reason: "request timeout", path: request.url ?? "" });
-      (request as http2.Http2ServerRequest).stream.close(http2.constants.NGHTTP2_CANCEL);
-    }, limits.h2.requestTimeoutMs);
-    timer.unref();
-    response.once("close", () => clearTimeout(timer));
-    request.once("end", () => clearTimeout(timer));
-    handler(request, response);
-  };
-}
-
-function route(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, firstBytesTimeoutMs: number): void {
+function routeByPreface(socket: net.Socket, h1: http.Server, h2: H2Server, firstBytesTimeoutMs: number): void {
   const onSilence = () => socket.destroy();
   socket.setTimeout(firstBytesTimeoutMs);
   socket.once("timeout", onSilence);
   let seen = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     seen = Buffer.concat([seen, chunk]);
-    const length = Math.min(seen.length, HTTP2_PREFACE.length);
-    const isHttp2 = seen.subarray(0, length).equals(HTTP2_PREFACE.subarray(0, length));
-    if (isHttp2 && seen.length < HTTP2_PREFACE.length) return;
+    const length = Math.min(seen.length, CLIENT_PREFACE.length);
+    const isHttp2 = seen.subarray(0, length).equals(CLIENT_PREFACE.subarray(0, length));
+    if (isHttp2 && seen.length < CLIENT_PREFACE.length) return;
     socket.off("data", onData);
     socket.off("error", onError);
     socket.setTimeout(0);
     socket.off("timeout", onSilence);
+    if (!isHttp2 && seen.subarray(0, 4).equals(PREFACE_START)) {
+      socket.destroy();
+      return;
+    }
     socket.pause();
     socket.unshift(seen);
-    if (isHttp2) {
-      h2.emit("connection", socket);
-    } else {
-      h1.emit("connection", socket);
-      // The HTTP/1.1 parser reads through stream events; the HTTP/2 session reads the socket itself.
-      socket.resume();
-    }
+    if (isHttp2) h2.accept(socket);
+    else h1.emit("connection", socket);
+    socket.resume();
   };
   const onError = () => socket.destroy();
   socket.on("data", onData);
   socket.on("error", onError);
 }
 
-function routeByAlpn(socket: tls.TLSSocket, h1: http.Server, h2: http2.Http2Server): void {
+/** Parse errors of the request line: the peer does not speak HTTP/1.1 at all. */
+const NOT_HTTP1 = new Set(["HPE_INVALID_METHOD", "HPE_INVALID_CONSTANT", "HPE_INVALID_VERSION", "HPE_INVALID_URL"]);
+const CLIENT_ERROR_ANSWERS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: "431 Request Header Fields Too Large",
+  ERR_HTTP_REQUEST_TIMEOUT: "408 Request Timeout",
+};
+
+/**
+ * Node's own answer to a malformed HTTP/1.1 request (400, 408 or 431), except
+ * that a peer whose first line is no HTTP/1.1 request line at all (a broken
+ * HTTP/2 preface, say) has its connection closed without one.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: net.Socket): void {
+  const code = error.code ?? "";
+  if (socket.writable && socket.bytesWritten === 0 && !NOT_HTTP1.has(code)) {
+    socket.write(`HTTP/1.1 ${CLIENT_ERROR_ANSWERS[code] ?? "400 Bad Request"}\r\nConnection: close\r\n\r\n`);
+  }
+  socket.destroy();
+}
+
+/** What HTTP/2's preface starts with; no HTTP/1.1 method is named so. */
+const PREFACE_START = CLIENT_PREFACE.subarray(0, 4);
+
+function routeByAlpn(socket: tls.TLSSocket, h1: http.Server, h2: H2Server): void {
   // A client without ALPN (e.g. curl --http1.1 on old builds) gets HTTP/1.1, as from an https server.
-  (socket.alpnProtocol === "h2" ? h2 : h1).emit("connection", socket);
-}
-
-function trackSessions(server: http2.Http2Server): Set<http2.ServerHttp2Session> {
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-  });
-  return sessions;
-}
-
-async function closeHttp2(
-  server: http2.Http2Server,
-  sessions: Set<http2.ServerHttp2Session>,
-  graceMs: number,
-): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // GOAWAY: no new streams; open streams may finish within the grace period.
-  for (const session of sessions) session.close();
-  const timer = setTimeout(() => {
-    for (const session of sessions) session.destroy();
-  }, graceMs);
-  await closed;
-  clearTimeout(timer);
+  if (socket.alpnProtocol === "h2") h2.accept(socket);
+  else h1.emit("connection", socket);
 }
 
 function listen(server: net.Server, options: net.ListenOptions, label: string): Promise<void> {

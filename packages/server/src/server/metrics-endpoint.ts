@@ -1,6 +1,5 @@
 import type { Registry } from "prom-client";
-import { writeHead } from "./http-response.js";
-import { arrivedOnUnixSocket, type RequestHandler } from "./listeners.js";
+import { answerText, bodyOf, type HttpHandler } from "./http-exchange.js";
 
 /** Options of {@link withMetricsEndpoint}. */
 export interface MetricsEndpointOptions {
@@ -15,32 +14,29 @@ export interface MetricsEndpointOptions {
  * a scrape needs the same bearer token as an API call. Every other request goes
  * on to `next`.
  */
-export function withMetricsEndpoint(options: MetricsEndpointOptions, next: RequestHandler): RequestHandler {
-  return (request, response) => {
-    const url = request.url ?? "";
-    if (!url.startsWith("/metrics") || url.split("?", 1)[0] !== "/metrics" || arrivedOnUnixSocket(request)) {
-      next(request, response);
+export function withMetricsEndpoint(options: MetricsEndpointOptions, next: HttpHandler): HttpHandler {
+  return (exchange) => {
+    const url = exchange.url;
+    if (!url.startsWith("/metrics") || url.split("?", 1)[0] !== "/metrics" || exchange.viaUnixSocket) {
+      next(exchange);
       return;
     }
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      writeHead(response, 405, { allow: "GET, HEAD", "content-type": "text/plain" });
-      response.end("method not allowed\n");
+    if (exchange.method !== "GET" && exchange.method !== "HEAD") {
+      answerText(exchange, 405, "method not allowed\n", { allow: "GET, HEAD" });
       return;
     }
-    if (!options.authorize(request.headers.authorization)) {
-      writeHead(response, 401, { "www-authenticate": "Bearer", "content-type": "text/plain" });
-      response.end("a bearer token is required\n");
+    const authorization = exchange.headers.authorization;
+    if (!options.authorize(typeof authorization === "string" ? authorization : undefined)) {
+      answerText(exchange, 401, "a bearer token is required\n", { "www-authenticate": "Bearer" });
       return;
     }
     options.registry.metrics().then(
       (text) => {
-        writeHead(response, 200, { "content-type": options.registry.contentType, "cache-control": "no-store" });
-        response.end(request.method === "HEAD" ? "" : text);
+        const header = new Headers({ "content-type": options.registry.contentType, "cache-control": "no-store" });
+        const body = exchange.method === "HEAD" ? undefined : bodyOf(Buffer.from(text));
+        exchange.answer({ status: 200, header, body }).catch(() => exchange.fail());
       },
-      () => {
-        writeHead(response, 503, { "content-type": "text/plain" });
-        response.end("metrics are unavailable\n");
-      },
+      () => answerText(exchange, 503, "metrics are unavailable\n"),
     );
   };
 }

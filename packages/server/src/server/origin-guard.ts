@@ -1,8 +1,5 @@
-import type { IncomingMessage } from "node:http";
-import type { Http2ServerRequest } from "node:http2";
 import { isIP } from "node:net";
-import { type HttpResponse, writeHead } from "./http-response.js";
-import type { RequestHandler } from "./listeners.js";
+import { answerText, type HttpExchange, type HttpHandler } from "./http-exchange.js";
 
 /** Host names every cleartext listener answers to, whatever `--allowed-host` says. */
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
@@ -33,27 +30,27 @@ export interface OriginGuardOptions {
  * with 421, and API calls whose `Sec-Fetch-Site` says another site made them
  * (unless their `Origin` is allowed by `--cors-origin`) with 403.
  */
-export function withOriginGuard(options: OriginGuardOptions, handler: RequestHandler): RequestHandler {
+export function withOriginGuard(options: OriginGuardOptions, handler: HttpHandler): HttpHandler {
   const names = new Set([...LOOPBACK_NAMES, ...options.allowedHosts.map(normalizeHost)]);
   const listenHost = options.listenHost;
   if (listenHost !== undefined && isIP(listenHost) !== 0 && listenHost !== "0.0.0.0" && listenHost !== "::") {
     names.add(isIP(listenHost) === 6 ? `[${listenHost}]` : listenHost);
   }
   const corsOrigins = new Set(options.corsOrigins);
-  return (request, response) => {
-    if (options.checkHost && !hostAllowed(request, names)) {
-      refuse(response, 421, "misdirected request: this server does not answer to that host name");
+  return (exchange) => {
+    if (options.checkHost && !hostAllowed(exchange, names)) {
+      answerText(exchange, 421, "misdirected request: this server does not answer to that host name\n");
       return;
     }
-    const site = request.headers["sec-fetch-site"];
-    if (typeof site === "string" && FOREIGN_FETCH_SITES.has(site) && API_PATH.test(request.url ?? "")) {
-      const origin = request.headers.origin;
+    const site = exchange.headers["sec-fetch-site"];
+    if (typeof site === "string" && FOREIGN_FETCH_SITES.has(site) && API_PATH.test(exchange.url)) {
+      const origin = exchange.headers.origin;
       if (typeof origin !== "string" || !corsOrigins.has(origin)) {
-        refuse(response, 403, "forbidden: cross-site API calls need the page's origin in --cors-origin");
+        answerText(exchange, 403, "forbidden: cross-site API calls need the page's origin in --cors-origin\n");
         return;
       }
     }
-    handler(request, response);
+    handler(exchange);
   };
 }
 
@@ -61,13 +58,13 @@ export function withOriginGuard(options: OriginGuardOptions, handler: RequestHan
  * Whether the request names one of `names`, with the listener's own port (or
  * none, when that port is 80).
  */
-function hostAllowed(request: IncomingMessage | Http2ServerRequest, names: ReadonlySet<string>): boolean {
-  const authority = request.headers[":authority"] ?? request.headers.host;
+function hostAllowed(exchange: HttpExchange, names: ReadonlySet<string>): boolean {
+  const authority = exchange.headers[":authority"] ?? exchange.headers.host;
   if (typeof authority !== "string") return false;
   const match = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d{1,5}))?$/.exec(authority.toLowerCase());
   if (match === null) return false;
   const [, host = "", port] = match;
-  const localPort = request.socket.localPort;
+  const localPort = exchange.localPort;
   if (port === undefined ? localPort !== 80 : Number(port) !== localPort) return false;
   return names.has(host);
 }
@@ -78,9 +75,4 @@ function normalizeHost(name: string): string {
   if (isIP(lower) === 6) return `[${lower}]`;
   const withoutPort = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(lower)?.[1];
   return withoutPort ?? lower;
-}
-
-function refuse(response: HttpResponse, status: number, text: string): void {
-  writeHead(response, status, { "content-type": "text/plain; charset=utf-8" });
-  response.end(`${text}\n`);
 }

@@ -4,7 +4,6 @@ import { binaryMessagesKey, requestNamespaceKey } from "../services/context.js";
 import { isBinaryContentType } from "../services/encoded-fields.js";
 import { viaUnixSocketKey } from "./auth.js";
 import type { RequestSource } from "./call-io.js";
-import { arrivedOnUnixSocket } from "./listeners.js";
 
 /**
  * Context values of one request. The namespace is read from the raw header
@@ -15,7 +14,7 @@ export function requestContextValues(request: RequestSource): ContextValues {
   const values = createContextValues();
   values.set(requestNamespaceKey, resolveNamespace(firstHeader(request.rawHeaders, NAMESPACE_HEADER)));
   values.set(binaryMessagesKey, isBinaryContentType(request.headers["content-type"]));
-  if (arrivedOnUnixSocket(request)) values.set(viaUnixSocketKey, true);
+  if (request.viaUnixSocket) values.set(viaUnixSocketKey, true);
   return values;
 }
 

@@ -1,9 +1,7 @@
 import { createReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
-import type { IncomingMessage } from "node:http";
-import type { Http2ServerRequest } from "node:http2";
 import { extname, join, normalize, sep } from "node:path";
-import { type HttpResponse, writeHead } from "./http-response.js";
+import { answerText, type HttpExchange, type HttpHandler } from "./http-exchange.js";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -37,46 +35,40 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-type Request = IncomingMessage | Http2ServerRequest;
-type Response = HttpResponse;
-
 /**
  * Serves a built single-page app from `root`: files under `assets/` carry a
  * content hash in their name and are cached for a year; everything else,
  * `index.html` above all, is revalidated on every load. Unknown paths without an
  * extension get `index.html` (client-side routes); other unknown paths are 404.
  */
-export function createStaticHandler(root: string): (request: Request, response: Response) => void {
+export function createStaticHandler(root: string): HttpHandler {
   const base = normalize(root + sep);
   // Symlinks are followed only to files inside the root: compare real paths with the root's own.
   const realBase = realpath(root).then(
     (path) => normalize(path + sep),
     () => base,
   );
-  return (request, response) => {
-    void serve(base, realBase, request, response).catch(() => {
-      if (!response.headersSent) send(response, 500, "internal error");
-      else response.destroy();
-    });
+  return (exchange) => {
+    void serve(base, realBase, exchange).catch(() => exchange.fail());
   };
 }
 
-async function serve(base: string, realBase: Promise<string>, request: Request, response: Response): Promise<void> {
-  if (request.method !== "GET" && request.method !== "HEAD") {
-    send(response, 405, "method not allowed", { allow: "GET, HEAD" });
+async function serve(base: string, realBase: Promise<string>, exchange: HttpExchange): Promise<void> {
+  if (exchange.method !== "GET" && exchange.method !== "HEAD") {
+    send(exchange, 405, "method not allowed", { allow: "GET, HEAD" });
     return;
   }
   let pathname: string;
   try {
-    pathname = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname);
+    pathname = decodeURIComponent(new URL(exchange.url, "http://x").pathname);
   } catch {
-    send(response, 400, "bad path");
+    send(exchange, 400, "bad path");
     return;
   }
   const relative = pathname.endsWith("/") ? `${pathname}index.html` : pathname;
   let file = normalize(join(base, relative));
   if (!file.startsWith(base) || relative.includes("\0")) {
-    send(response, 404, "not found");
+    send(exchange, 404, "not found");
     return;
   }
   let info = await stat(file).catch(() => undefined);
@@ -86,21 +78,18 @@ async function serve(base: string, realBase: Promise<string>, request: Request, 
   }
   const real = info?.isFile() === true ? await realPathInside(file, await realBase) : undefined;
   if (info === undefined || real === undefined) {
-    send(response, 404, "not found");
+    send(exchange, 404, "not found");
     return;
   }
   const immutable = file.startsWith(join(base, "assets") + sep);
-  writeHead(response, 200, {
+  const header = new Headers({
     "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
-    "content-length": info.size,
+    "content-length": String(info.size),
     "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
     ...securityHeaders(),
   });
-  if (request.method === "HEAD") {
-    response.end();
-    return;
-  }
-  createReadStream(real).pipe(response as NodeJS.WritableStream);
+  const body = exchange.method === "HEAD" ? undefined : createReadStream(real);
+  await exchange.answer({ status: 200, header, body });
 }
 
 /** The file's real path when it lies inside the root (symlinks resolved), else undefined. */
@@ -118,7 +107,6 @@ function securityHeaders(): Record<string, string> {
   };
 }
 
-function send(response: Response, status: number, text: string, headers: Record<string, string> = {}): void {
-  writeHead(response, status, { "content-type": "text/plain; charset=utf-8", ...securityHeaders(), ...headers });
-  response.end(text);
+function send(exchange: HttpExchange, status: number, text: string, headers: Record<string, string> = {}): void {
+  answerText(exchange, status, text, { ...securityHeaders(), ...headers });
 }

@@ -11,7 +11,7 @@ import { MemoryLevel } from "memory-level";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createExchange, type Exchange } from "../../src/events/exchange.js";
-import { createHandler } from "../../src/server/berthd.js";
+import { createHandlers } from "../../src/server/berthd.js";
 import { type Listener, listenUnix } from "../../src/server/listeners.js";
 import type { Database } from "../../src/store/layout.js";
 import { createLevelStore } from "../../src/store/level-store.js";
@@ -217,7 +217,7 @@ describe("in-process berthd handler over HTTP/2", () => {
     const db = new MemoryLevel<string, Uint8Array>({ keyEncoding: "utf8", valueEncoding: "view" });
     const store = await createLevelStore(db as unknown as Database);
     exchange = createExchange();
-    listener = await listenUnix(createHandler(store, exchange, pino({ level: "silent" })).serveStream, {
+    listener = await listenUnix(createHandlers(store, exchange, pino({ level: "silent" })).unix, {
       path: socket,
     });
   });

@@ -1,0 +1,44 @@
+import type { ContextValues } from "@connectrpc/connect";
+import { H2CallIo, type RequestSource } from "./call-io.js";
+import type { GrpcFastPath } from "./grpc-fast-path.js";
+import type { HttpHandler } from "./http-exchange.js";
+import type { RpcPipeline } from "./rpc-pipeline.js";
+
+/** What {@link createRpcHandler} serves calls with. */
+export interface RpcHandlerOptions {
+  /** Plain gRPC calls with one request message, on HTTP/2. */
+  readonly fastPath: GrpcFastPath;
+  /** Every other call (gRPC streams, gRPC-Web, Connect), through Connect's handlers. */
+  readonly pipeline: RpcPipeline;
+  readonly contextValues: (request: RequestSource) => ContextValues;
+  /** Requests that are no RPC: the web app, or 404. */
+  readonly fallback: HttpHandler;
+}
+
+/**
+ * The step of the request chain that serves RPCs, on every listener and HTTP
+ * version: the gRPC fast path where it applies, Connect's handlers otherwise.
+ */
+export function createRpcHandler(options: RpcHandlerOptions): HttpHandler {
+  return (exchange) => {
+    const stream = exchange.h2Stream;
+    if (stream !== undefined && options.fastPath.serve(new H2CallIo(stream, exchange), exchange.method)) return;
+    let header: Headers;
+    try {
+      header = new Headers({ "content-type": String(exchange.headers["content-type"] ?? "") });
+    } catch {
+      exchange.answer({ status: 400 }).catch(() => exchange.fail());
+      return;
+    }
+    const call = options.pipeline.route({ method: exchange.method, url: `http://localhost${exchange.url}`, header });
+    if (call === undefined) {
+      options.fallback(exchange);
+      return;
+    }
+    const request = exchange.universalRequest(options.contextValues(exchange), call.streamsRequest);
+    call
+      .answer(request)
+      .then((answer) => exchange.answer(answer))
+      .catch(() => exchange.fail());
+  };
+}
