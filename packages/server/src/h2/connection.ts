@@ -79,6 +79,7 @@ export class H2Connection implements StreamOwner {
   private readonly resets: RateCounter;
   private readonly pings: RateCounter;
   private readonly settingsFrames: RateCounter;
+  private readonly emptyFrames: RateCounter;
   private readingPaused = false;
   /** Response bytes queued on all streams, beyond what the windows let out. */
   private pendingBytes = 0;
@@ -104,6 +105,7 @@ export class H2Connection implements StreamOwner {
     this.resets = new RateCounter(options.maxResetsPerSecond);
     this.pings = new RateCounter(options.maxPingsPerSecond);
     this.settingsFrames = new RateCounter(options.maxSettingsPerSecond);
+    this.emptyFrames = new RateCounter(options.maxEmptyFramesPerSecond);
     this.decoder = new HpackDecoder({ maxHeaderListSize: options.maxHeaderListSize });
     this.receiveWindow = options.connectionWindow;
     this.done = new Promise((resolve) => socket.once("close", () => resolve()));
@@ -199,6 +201,7 @@ export class H2Connection implements StreamOwner {
     if (this.headerBlock !== undefined && type !== FrameType.CONTINUATION) {
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "header block interrupted");
     }
+    if (carriesNothing(type, flags, payload) && this.emptyFrames.hit(Date.now())) this.flood("empty");
     switch (type) {
       case FrameType.DATA:
         this.onData(flags, id, payload);
@@ -727,6 +730,21 @@ export class H2Connection implements StreamOwner {
     this.blocked.clear();
     for (const stream of streams) stream.terminate(code);
   }
+}
+
+/**
+ * Whether a frame costs work but moves nothing along: empty DATA, HEADERS or
+ * CONTINUATION that end neither the stream nor the header block, and frames of
+ * types HTTP/2 does not define.
+ */
+function carriesNothing(type: number, flags: number, payload: Buffer): boolean {
+  if (type > FrameType.CONTINUATION) return true;
+  if (payload.length > 0) return false;
+  if (type === FrameType.DATA) return (flags & Flag.END_STREAM) === 0;
+  if (type === FrameType.HEADERS || type === FrameType.CONTINUATION) {
+    return (flags & (Flag.END_STREAM | Flag.END_HEADERS)) === 0;
+  }
+  return false;
 }
 
 /**

@@ -33,6 +33,12 @@ export interface H2Limits {
   readonly maxPingsPerSecond: number;
   /** SETTINGS frames one connection may send per second. */
   readonly maxSettingsPerSecond: number;
+  /**
+   * Frames that carry nothing one connection may send per second: empty DATA,
+   * HEADERS or CONTINUATION frames that end nothing, and frames of unknown types
+   * (CVE-2019-9518).
+   */
+  readonly maxEmptyFramesPerSecond: number;
 }
 
 /** berthd's defaults: wide windows for 2 MB listings, bounds far above what containerd's clients use. */
@@ -52,6 +58,7 @@ export const DEFAULT_H2_LIMITS: H2Limits = {
   maxServerResetsPerSecond: 10_000,
   maxPingsPerSecond: 100,
   maxSettingsPerSecond: 100,
+  maxEmptyFramesPerSecond: 1000,
 };
 
 /** Why a stream or connection was cut off. */
