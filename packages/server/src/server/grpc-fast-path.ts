@@ -21,9 +21,17 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
+import {
+  contentTypeProto,
+  grpcStatusOk,
+  headerEncoding,
+  headerTimeout,
+  parseContentType,
+  parseTimeout,
+} from "@connectrpc/connect/protocol-grpc";
 import { encodingOf } from "../services/encoded-fields.js";
 import { type CallIo, type RequestSource, requestHeaders } from "./call-io.js";
-import { encodeGrpcMessage } from "./grpc-message.js";
+import { grpcStatusFields } from "./grpc-message.js";
 import { TurnPacer } from "./turn-pacer.js";
 
 /** Options of {@link createGrpcFastPath}. */
@@ -44,8 +52,6 @@ const ENVELOPE_HEADER_BYTES = 5;
 const COMPRESSED_FLAG = 0b1;
 /** Node timers cannot wait longer; a longer deadline is as good as none. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const TIMEOUT_UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
-const RESPONSE_CONTENT_TYPE = "application/grpc+proto";
 /** Stream messages are gathered into writes of about this size (or whatever one turn of the event loop produced). */
 const WRITE_BATCH_BYTES = 64 * 1024;
 const EMPTY = new Uint8Array(0);
@@ -92,10 +98,9 @@ export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
 }
 
 function isBinaryUncompressedGrpc(headers: Record<string, string | string[] | undefined>): boolean {
-  const type = headers["content-type"]?.toString().toLowerCase();
-  const encoding = headers["grpc-encoding"];
+  const encoding = headers[headerEncoding.toLowerCase()];
   return (
-    (type === "application/grpc" || type === "application/grpc+proto") &&
+    parseContentType(headers["content-type"]?.toString() ?? null)?.binary === true &&
     (encoding === undefined || encoding === "identity")
   );
 }
@@ -115,6 +120,8 @@ class GrpcCall {
   private abortReason: ConnectError | undefined;
   private headers: Headers | undefined;
   private deadline: NodeJS.Timeout | undefined;
+  /** When the client's `grpc-timeout` runs out (epoch ms); undefined without one. */
+  private deadlineAt: number | undefined;
   private readonly pending: Buffer[] = [];
   private pendingBytes = 0;
   private flushScheduled = false;
@@ -127,7 +134,7 @@ class GrpcCall {
   ) {}
 
   start(): void {
-    const timeout = this.io.headers["grpc-timeout"];
+    const timeout = this.io.headers[headerTimeout.toLowerCase()];
     if (timeout !== undefined && !this.startDeadline(timeout.toString())) return;
     // A client that resets the stream cancels the call; nothing is written after that.
     this.io.onClose(() => {
@@ -147,10 +154,7 @@ class GrpcCall {
     const status = new ConnectError(`berthd cut the call off: ${reason}`, Code.ResourceExhausted);
     this.settle(status);
     this.pending.length = 0;
-    this.io.abortWith(
-      { "content-type": RESPONSE_CONTENT_TYPE },
-      { "grpc-status": String(status.code), "grpc-message": encodeGrpcMessage(status.rawMessage) },
-    );
+    this.io.abortWith({ "content-type": contentTypeProto }, grpcStatusFields(status));
   }
 
   /**
@@ -168,19 +172,30 @@ class GrpcCall {
     });
   }
 
-  /** Arms the `grpc-timeout` deadline; false when the call has already been answered. */
+  /**
+   * Arms the `grpc-timeout` deadline, which aborts the handler's signal and
+   * answers DeadlineExceeded; false when the call has already been answered.
+   */
   private startDeadline(timeout: string): boolean {
-    const timeoutMs = parseTimeout(timeout);
-    if (timeoutMs === undefined) {
-      this.fail(new ConnectError(`protocol error: invalid grpc timeout value: ${timeout}`, Code.InvalidArgument));
+    const { timeoutMs, error } = parseTimeout(timeout, Number.MAX_SAFE_INTEGER);
+    if (error !== undefined || timeoutMs === undefined) {
+      this.fail(error);
       return false;
     }
     if (timeoutMs === 0) {
       this.fail(deadlineExceeded());
       return false;
     }
-    if (timeoutMs <= MAX_TIMER_MS) this.deadline = setTimeout(() => this.fail(deadlineExceeded()), timeoutMs);
+    if (timeoutMs <= MAX_TIMER_MS) {
+      this.deadlineAt = Date.now() + timeoutMs;
+      this.deadline = setTimeout(() => this.fail(deadlineExceeded()), timeoutMs);
+    }
     return true;
+  }
+
+  /** Time left before the client's deadline, as Connect's `HandlerContext.timeoutMs` gives it. */
+  remainingMs(): number | undefined {
+    return this.deadlineAt === undefined ? undefined : this.deadlineAt - Date.now();
   }
 
   private onData(chunk: Buffer): void {
@@ -316,7 +331,7 @@ class GrpcCall {
     if (this.answered || this.io.destroyed) return;
     this.settle();
     this.io.respond(responseHeaders(headersOf(result, "header")));
-    this.io.end({ ...headerRecord(headersOf(result, "trailer")), "grpc-status": "0" }, envelope);
+    this.io.end({ ...headerRecord(headersOf(result, "trailer")), "grpc-status": grpcStatusOk }, envelope);
   }
 
   /**
@@ -343,7 +358,7 @@ class GrpcCall {
     this.flush(result);
     this.settle();
     if (!this.io.headersSent) this.io.respond(responseHeaders(headersOf(result, "header")));
-    this.io.end({ ...headerRecord(headersOf(result, "trailer")), "grpc-status": "0" });
+    this.io.end({ ...headerRecord(headersOf(result, "trailer")), "grpc-status": grpcStatusOk });
   }
 
   private queue(envelope: Buffer, result: StreamResponse): void {
@@ -380,12 +395,8 @@ class GrpcCall {
     const status = error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal);
     this.settle(status);
     this.pending.length = 0;
-    if (!this.io.headersSent) this.io.respond({ "content-type": RESPONSE_CONTENT_TYPE });
-    this.io.end({
-      ...headerRecord(status.metadata),
-      "grpc-status": String(status.code),
-      "grpc-message": encodeGrpcMessage(status.rawMessage),
-    });
+    if (!this.io.headersSent) this.io.respond({ "content-type": contentTypeProto });
+    this.io.end(grpcStatusFields(status));
   }
 
   /** Marks the call answered, stops its deadline and, if it ended abnormally, aborts its signal. */
@@ -403,6 +414,7 @@ class GrpcCall {
 interface LazyCallParts {
   readonly signal: AbortSignal;
   readonly requestHeader: Headers;
+  remainingMs(): number | undefined;
 }
 
 /**
@@ -480,7 +492,7 @@ class FastHandlerContext implements HandlerContext {
   }
 
   timeoutMs(): number | undefined {
-    return undefined;
+    return this.parts.remainingMs();
   }
 }
 
@@ -546,13 +558,6 @@ function normalizeAll<Desc extends DescMessage>(
   };
 }
 
-/** A `grpc-timeout` value in milliseconds, or undefined when malformed. */
-function parseTimeout(value: string): number | undefined {
-  const match = /^(\d{1,8})([HMSmun])$/.exec(value);
-  if (match === null) return undefined;
-  return Number(match[1]) * (TIMEOUT_UNIT_MS[match[2] ?? ""] ?? 0);
-}
-
 function deadlineExceeded(): ConnectError {
   return new ConnectError("the operation timed out", Code.DeadlineExceeded);
 }
@@ -569,7 +574,7 @@ function messageOf(error: unknown): string {
 }
 
 function responseHeaders(header: Headers | undefined): Record<string, string> {
-  return { ...headerRecord(header), "content-type": RESPONSE_CONTENT_TYPE };
+  return { ...headerRecord(header), "content-type": contentTypeProto };
 }
 
 function headerRecord(headers: Headers | undefined): Record<string, string> {

@@ -1,3 +1,6 @@
+import type { ConnectError } from "@connectrpc/connect";
+import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+
 /**
  * `grpc-message` values as the gRPC over HTTP/2 spec defines them: `%` and every
  * byte outside printable ASCII (0x20–0x7E, so the UTF-8 bytes of non-ASCII text)
@@ -38,4 +41,17 @@ function isPlain(text: string): boolean {
     if (code < 0x20 || code > 0x7e || code === 0x25) return false;
   }
   return true;
+}
+
+/**
+ * The status fields of a gRPC answer as Connect writes them (`grpc-status`,
+ * `grpc-message`, `grpc-status-details-bin` when the error has details, and the
+ * error's metadata), with `grpc-message` encoded as the spec says.
+ */
+export function grpcStatusFields(error: ConnectError | undefined): Record<string, string> {
+  const fields: Record<string, string> = {};
+  setTrailerStatus(new Headers(), error).forEach((value, name) => {
+    fields[name] = name === "grpc-message" ? reencodeGrpcMessage(value) : value;
+  });
+  return fields;
 }
