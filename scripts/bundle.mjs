@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Last step of `npm run build`: makes the two programs installable on their own. For berthd
 // (packages/server) and berth (packages/cli) it bundles the compiled dist/main.js with the workspace
-// packages it imports (@berth/client, @berth/gen) into one file, dist/<bin>.js, which bin/<bin>
+// packages it imports (@berth/client, @berth/shared, @berth/gen) into one file, dist/<bin>.js, which bin/<bin>
 // runs; third-party dependencies stay imports, installed from the registry as the package.json
 // says. It stamps dist/build.json with the git revision that `--version` prints,
 // and copies the built web app into berthd's dist/web, where berthd serves it from.

@@ -2,7 +2,7 @@
  * The berth program: global options, commands, and how a run ends (the exit
  * code, and `berth: <message>` on standard error for a failure).
  */
-import { versionLine } from "@berth/client/build-info";
+import { versionLine } from "@berth/shared/build-info";
 import { Command, CommanderError } from "commander";
 import { type CliIo, createProcessIo } from "./cli-context.js";
 import { addContainersCommand } from "./commands/containers.js";

@@ -8,13 +8,10 @@ import { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import { Leases } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
 import { Namespaces } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { Health } from "@berth/gen/grpc/health/v1/health_pb.js";
+import { DEFAULT_NAMESPACE, NAMESPACE_HEADER } from "@berth/shared/headers";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 
-/** gRPC metadata key carrying containerd's namespace. */
-export const NAMESPACE_HEADER = "containerd-namespace";
-
-/** The namespace containerd's clients use when none is given. */
-export const DEFAULT_NAMESPACE = "default";
+export { DEFAULT_NAMESPACE, NAMESPACE_HEADER };
 
 /** Options of {@link createBerthClient}. */
 export interface BerthClientOptions {

@@ -7,7 +7,7 @@ import net from "node:net";
 import type { Interceptor, Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 
-export { defaultSocketPath } from "./defaults.js";
+export { defaultSocketPath } from "@berth/shared/defaults";
 
 /** Wire protocol of a Node transport. */
 export type NodeProtocol = "grpc" | "connect";

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readBuildInfo, versionLine } from "@berth/client/build-info";
+import { readBuildInfo, versionLine } from "@berth/shared/build-info";
 import { Command, Option } from "commander";
 import { runCheck } from "./check/run-check.js";
 import { loadConfigFile } from "./cli/config-file.js";

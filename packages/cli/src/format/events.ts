@@ -10,8 +10,9 @@
  * types; `--format json` uses proto3 JSON names instead, like the rest of
  * berth's JSON.
  */
-import { EVENT_PAYLOAD_SCHEMAS } from "@berth/client/event-types";
+
 import type { Envelope } from "@berth/gen/containerd/services/events/v1/events_pb.js";
+import { EVENT_PAYLOAD_SCHEMAS } from "@berth/shared/event-types";
 import { type DescField, fromBinary, type JsonObject, type JsonValue, ScalarType } from "@bufbuild/protobuf";
 import { type ReflectList, type ReflectMap, type ReflectMessage, reflect } from "@bufbuild/protobuf/reflect";
 import type { Any } from "@bufbuild/protobuf/wkt";

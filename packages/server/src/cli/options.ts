@@ -3,7 +3,7 @@
  * the same name, parsed by the same function, with one default that `--help` and
  * `berthd config default` both show.
  */
-import { defaultRootDirectory, defaultSocketPath } from "@berth/client/defaults";
+import { defaultRootDirectory, defaultSocketPath } from "@berth/shared/defaults";
 import { InvalidArgumentError } from "commander";
 
 /** How a value is written in the TOML config file. */

@@ -1,4 +1,4 @@
-import { EVENT_PAYLOAD_SCHEMAS } from "@berth/client/event-types";
+import { EVENT_PAYLOAD_SCHEMAS } from "@berth/shared/event-types";
 import { create, type DescMessage, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { type Any, AnySchema } from "@bufbuild/protobuf/wkt";
 

@@ -1,8 +1,7 @@
 import { BerthError, failedPrecondition } from "../errdefs.js";
 import { validateIdentifier } from "./identifiers.js";
 
-/** gRPC metadata key that carries the namespace (first value wins). */
-export const NAMESPACE_HEADER = "containerd-namespace";
+export { NAMESPACE_HEADER } from "@berth/shared/headers";
 
 /**
  * The namespace of one request, resolved once from its header. Calls that need

@@ -1,9 +1,9 @@
+import { LEASE_HEADER, NAMESPACE_HEADER } from "@berth/shared/headers";
 import { cors } from "@connectrpc/connect";
-import { NAMESPACE_HEADER } from "../local/namespace.js";
 import type { HttpHandler } from "./http-exchange.js";
 
 const ALLOWED_METHODS = cors.allowedMethods.join(", ");
-const ALLOWED_HEADERS = [...cors.allowedHeaders, NAMESPACE_HEADER, "containerd-lease", "authorization"].join(", ");
+const ALLOWED_HEADERS = [...cors.allowedHeaders, NAMESPACE_HEADER, LEASE_HEADER, "authorization"].join(", ");
 const EXPOSED_HEADERS = cors.exposedHeaders.join(", ");
 
 /**

@@ -1,4 +1,4 @@
-import { defaultRootDirectory, defaultSocketPath } from "@berth/client/defaults";
+import { defaultRootDirectory, defaultSocketPath } from "@berth/shared/defaults";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../src/cli/config-file.js";
 import { renderDefaultConfig } from "../../src/cli/default-config.js";
