@@ -2,7 +2,7 @@
  * Error classes shared by every layer, after containerd's `errdefs`.
  *
  * Lower layers throw a {@link BerthError} carrying one {@link ErrorClass}; the
- * server maps the class to a gRPC code in one place (`server/errors.ts`). As in
+ * server maps the class to a gRPC code in one place (`rpc/interceptors/errors.ts`). As in
  * containerd, the message is the whole error chain and ends with the class text
  * (`…: not found`), so Go clients that strip that suffix see the same text.
  */

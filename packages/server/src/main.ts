@@ -8,16 +8,16 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readBuildInfo, versionLine } from "@berth/shared/build-info";
 import { Command, Option } from "commander";
+import { type Berthd, startBerthd } from "./daemon.js";
 import { runCheck } from "./check/run-check.js";
 import { loadConfigFile } from "./cli/config-file.js";
 import { renderDefaultConfig } from "./cli/default-config.js";
 import { createDaemonLogger, defaultLogFormat } from "./cli/logger.js";
 import { type DaemonOption, daemonOptions } from "./cli/options.js";
-import { isLoopbackHost, readTokenFile } from "./server/auth.js";
-import { type Berthd, startBerthd } from "./server/berthd.js";
-import { AddressInUseError, AddressUnwritableError } from "./server/listeners.js";
-import { loadTlsCredentials, type TlsCredentials } from "./server/tls.js";
+import { isLoopbackHost, readTokenFile } from "./rpc/interceptors/auth.js";
 import { StoreDamagedError, StoreLockedError, StoreUnavailableError } from "./store/open.js";
+import { AddressInUseError, AddressUnwritableError } from "./transport/listeners.js";
+import { loadTlsCredentials, type TlsCredentials } from "./transport/tls.js";
 
 /** The web app that `npm run build` copies next to berthd (dist/web), if it was built. */
 function bundledWebRoot(): string | undefined {

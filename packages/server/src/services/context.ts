@@ -1,9 +1,14 @@
 import { createContextKey } from "@connectrpc/connect";
 import { type RequestNamespace, resolveNamespace } from "../local/namespace.js";
 
+/** The namespace of a request whose header says `raw` (undefined: absent), checked when a call needs it. */
+export function requestNamespace(raw: string | undefined): RequestNamespace {
+  return resolveNamespace(raw);
+}
+
 /**
  * The request's namespace, resolved once per call from the `containerd-namespace`
- * header by the server (see `server/request-context.ts`). Defaults to "absent".
+ * header by the server (see `rpc/request-context.ts`). Defaults to "absent".
  */
 export const requestNamespaceKey = createContextKey<RequestNamespace>(resolveNamespace(undefined), {
   description: "containerd namespace of the request",
@@ -11,7 +16,7 @@ export const requestNamespaceKey = createContextKey<RequestNamespace>(resolveNam
 
 /**
  * Whether the call's messages travel as protobuf binary, known from its content
- * type when the server reads the request (see `server/request-context.ts`).
+ * type when the server reads the request (see `rpc/request-context.ts`).
  * Undefined where no server set it (in-process transports): then the request
  * headers decide.
  */

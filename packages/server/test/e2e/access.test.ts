@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import { Code, ConnectError, createBerthClient } from "@berth/client";
 import { createNodeTransport, type NodeTransportOptions } from "@berth/client/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isLoopbackHost } from "../../src/server/auth.js";
+import { isLoopbackHost } from "../../src/rpc/interceptors/auth.js";
 import { BERTHD_MAIN, type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
 import { makeCertificates } from "../support/certificates.js";
 import { newContainer } from "../support/containers.js";

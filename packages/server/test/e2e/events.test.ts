@@ -10,11 +10,11 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { MemoryLevel } from "memory-level";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createHandlers } from "../../src/daemon.js";
 import { createExchange, type Exchange } from "../../src/events/exchange.js";
-import { createHandlers } from "../../src/server/berthd.js";
-import { type Listener, listenUnix } from "../../src/server/listeners.js";
 import type { Database } from "../../src/store/layout.js";
 import { createLevelStore } from "../../src/store/level-store.js";
+import { type Listener, listenUnix } from "../../src/transport/listeners.js";
 import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
 import { newContainer } from "../support/containers.js";
 

@@ -3,7 +3,7 @@ import net from "node:net";
 import { CreateContainerRequestSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeHeaderBlock } from "../../src/h2/hpack.js";
+import { encodeHeaderBlock } from "../../src/transport/h2/hpack.js";
 import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
 import { frame as envelope, rawGrpcCall } from "../support/grpc-raw.js";
 import { rawConnection as openRawConnection, rawFrame } from "../support/h2-raw.js";

@@ -20,9 +20,9 @@ import {
   type ServiceImpl,
 } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createH2Server, type H2Server } from "../../src/h2/server.js";
-import { H2CallIo } from "../../src/server/call-io.js";
-import { createGrpcFastPath } from "../../src/server/grpc-fast-path.js";
+import { createGrpcFastPath } from "../../src/rpc/grpc-fast-path.js";
+import { createH2Server, type H2Server } from "../../src/transport/h2/server.js";
+import { H2CallIo } from "../../src/transport/h2-call-io.js";
 
 /** What the handlers saw of their last call. */
 const seen: { timeoutMs?: number | undefined; aborted?: unknown } = {};

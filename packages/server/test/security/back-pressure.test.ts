@@ -13,7 +13,7 @@ import { CreateContainerRequestSchema } from "@berth/gen/containerd/services/con
 import { PublishRequestSchema } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeHeaderBlock } from "../../src/h2/hpack.js";
+import { encodeHeaderBlock } from "../../src/transport/h2/hpack.js";
 import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
 import { frame as envelope, rawGrpcCall } from "../support/grpc-raw.js";
 import { rawConnection, rawFrame, settings } from "../support/h2-raw.js";

@@ -8,7 +8,7 @@
 import http2 from "node:http2";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeHeaderBlock } from "../../src/h2/hpack.js";
+import { encodeHeaderBlock } from "../../src/transport/h2/hpack.js";
 import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
 import { frame as envelope, rawGrpcCall } from "../support/grpc-raw.js";
 import { rawConnection, rawFrame } from "../support/h2-raw.js";

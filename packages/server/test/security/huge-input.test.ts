@@ -10,7 +10,7 @@ import {
 } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeHeaderBlock } from "../../src/h2/hpack.js";
+import { encodeHeaderBlock } from "../../src/transport/h2/hpack.js";
 import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
 import { frame as envelope, rawGrpcCall } from "../support/grpc-raw.js";
 import { rawConnection, rawFrame, settings } from "../support/h2-raw.js";

@@ -4,7 +4,7 @@ import { Code, createClient, createRouterTransport } from "@connectrpc/connect";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createExchange } from "../../src/events/exchange.js";
 import { createLocal } from "../../src/local/index.js";
-import { errorInterceptor } from "../../src/server/errors.js";
+import { errorInterceptor } from "../../src/rpc/interceptors/errors.js";
 import { berthPlugins } from "../../src/services/plugins.js";
 import { createRoutes, createServiceImplementations } from "../../src/services/routes.js";
 import type { Database } from "../../src/store/layout.js";

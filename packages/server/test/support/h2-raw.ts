@@ -1,5 +1,5 @@
 import net from "node:net";
-import { HpackDecoder } from "../../src/h2/hpack.js";
+import { HpackDecoder } from "../../src/transport/h2/hpack.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 

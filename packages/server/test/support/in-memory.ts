@@ -5,7 +5,7 @@ import { createExchange } from "../../src/events/exchange.js";
 import type { Clock } from "../../src/local/clock.js";
 import { createLocal } from "../../src/local/index.js";
 import { NAMESPACE_HEADER, resolveNamespace } from "../../src/local/namespace.js";
-import { errorInterceptor } from "../../src/server/errors.js";
+import { errorInterceptor } from "../../src/rpc/interceptors/errors.js";
 import { requestNamespaceKey } from "../../src/services/context.js";
 import { berthPlugins } from "../../src/services/plugins.js";
 import { createRoutes, createServiceImplementations } from "../../src/services/routes.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { goQuote, MAX_QUOTED_INPUT, quoteInput } from "../../src/go-quote.js";
-import { fitHeaderList } from "../../src/h2/stream.js";
+import { fitHeaderList } from "../../src/transport/h2/stream.js";
 
 describe("quoteInput", () => {
   it("quotes input within the bound exactly as goQuote", () => {

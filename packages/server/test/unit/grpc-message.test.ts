@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeGrpcMessage, reencodeGrpcMessage } from "../../src/server/grpc-message.js";
+import { encodeGrpcMessage, reencodeGrpcMessage } from "../../src/rpc/grpc-message.js";
 import { decodeGrpcMessage } from "../compat/stacks.js";
 
 describe("grpc-message encoding (gRPC over HTTP/2 spec)", () => {

@@ -8,10 +8,10 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorCode } from "../../src/h2/frames.js";
-import { encodeHeaderBlock } from "../../src/h2/hpack.js";
-import { createH2Server, type H2Server } from "../../src/h2/server.js";
-import type { H2Stream } from "../../src/h2/stream.js";
+import { ErrorCode } from "../../src/transport/h2/frames.js";
+import { encodeHeaderBlock } from "../../src/transport/h2/hpack.js";
+import { createH2Server, type H2Server } from "../../src/transport/h2/server.js";
+import type { H2Stream } from "../../src/transport/h2/stream.js";
 import { type RawConnection, rawConnection, rawFrame } from "../support/h2-raw.js";
 
 const HEADERS = 1;

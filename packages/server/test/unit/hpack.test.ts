@@ -4,7 +4,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodeHeaderBlock, HpackDecoder, HpackError, huffmanCodes } from "../../src/h2/hpack.js";
+import { encodeHeaderBlock, HpackDecoder, HpackError, huffmanCodes } from "../../src/transport/h2/hpack.js";
 
 const hex = (text: string) => Buffer.from(text.replace(/\s/g, ""), "hex");
 

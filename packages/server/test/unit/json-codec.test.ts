@@ -6,8 +6,8 @@ import {
 import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { createJsonCodec } from "../../src/server/json-codec.js";
-import { JsonSyntaxError, parseJsonTree } from "../../src/server/json-tree.js";
+import { createJsonCodec } from "../../src/rpc/json-codec.js";
+import { JsonSyntaxError, parseJsonTree } from "../../src/rpc/json-tree.js";
 import { createPayloadRegistry } from "../../src/services/any-payloads.js";
 import { SERVED_SERVICES } from "../../src/services/routes.js";
 

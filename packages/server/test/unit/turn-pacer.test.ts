@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { TurnPacer } from "../../src/server/turn-pacer.js";
+import { TurnPacer } from "../../src/rpc/turn-pacer.js";
 
 describe("TurnPacer", () => {
   it("starts a lone task at once", () => {

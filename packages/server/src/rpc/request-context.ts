@@ -1,9 +1,9 @@
+import { NAMESPACE_HEADER } from "@berth/shared/headers";
 import { type ContextValues, createContextValues } from "@connectrpc/connect";
-import { NAMESPACE_HEADER, resolveNamespace } from "../local/namespace.js";
-import { binaryMessagesKey, requestNamespaceKey } from "../services/context.js";
+import { binaryMessagesKey, requestNamespace, requestNamespaceKey } from "../services/context.js";
 import { isBinaryContentType } from "../services/encoded-fields.js";
-import { viaUnixSocketKey } from "./auth.js";
 import type { RequestSource } from "./call-io.js";
+import { viaUnixSocketKey } from "./interceptors/auth.js";
 
 /**
  * Context values of one request. The namespace is read from the raw header
@@ -12,7 +12,7 @@ import type { RequestSource } from "./call-io.js";
  */
 export function requestContextValues(request: RequestSource): ContextValues {
   const values = createContextValues();
-  values.set(requestNamespaceKey, resolveNamespace(firstHeader(request.rawHeaders, NAMESPACE_HEADER)));
+  values.set(requestNamespaceKey, requestNamespace(firstHeader(request.rawHeaders, NAMESPACE_HEADER)));
   values.set(binaryMessagesKey, isBinaryContentType(request.headers["content-type"]));
   if (request.viaUnixSocket) values.set(viaUnixSocketKey, true);
   return values;

@@ -1,7 +1,6 @@
 import type { ContextValues } from "@connectrpc/connect";
 import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
-import type { H2Stream } from "../h2/stream.js";
-import type { RequestSource } from "./call-io.js";
+import type { CallIo, RequestSource } from "./call-io.js";
 
 /** An answer to a request: what Connect's universal handlers produce, and what the web app and /metrics send. */
 export interface HttpAnswer {
@@ -24,8 +23,8 @@ export interface HttpExchange extends RequestSource {
   readonly localPort: number | undefined;
   /** Headers every answer to this request carries (CORS), set by the handlers it passed. */
   readonly responseHeaders: Headers;
-  /** The HTTP/2 stream, for the gRPC fast path; undefined on HTTP/1.1. */
-  readonly h2Stream: H2Stream | undefined;
+  /** The request as one gRPC call on an HTTP/2 stream, for the fast path; undefined on HTTP/1.1. */
+  callIo(): CallIo | undefined;
   /**
    * The request as Connect's universal handlers read it; `streamsRequest` for
    * client- and bidi-streaming methods, whose request may stay open while they run.

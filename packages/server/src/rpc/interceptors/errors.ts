@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { BerthError, type ErrorClass, withoutPaths } from "../errdefs.js";
+import { BerthError, type ErrorClass, withoutPaths } from "../../errdefs.js";
 
 const CODES: Record<ErrorClass, Code> = {
   "invalid argument": Code.InvalidArgument,

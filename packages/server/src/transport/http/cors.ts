@@ -1,6 +1,6 @@
 import { LEASE_HEADER, NAMESPACE_HEADER } from "@berth/shared/headers";
 import { cors } from "@connectrpc/connect";
-import type { HttpHandler } from "./http-exchange.js";
+import type { HttpHandler } from "../../rpc/exchange.js";
 
 const ALLOWED_METHODS = cors.allowedMethods.join(", ");
 const ALLOWED_HEADERS = [...cors.allowedHeaders, NAMESPACE_HEADER, LEASE_HEADER, "authorization"].join(", ");

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { answerText, type HttpExchange, type HttpHandler } from "./http-exchange.js";
+import { answerText, type HttpExchange, type HttpHandler } from "../../rpc/exchange.js";
 
 /** Host names every cleartext listener answers to, whatever `--allowed-host` says. */
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];

@@ -2,7 +2,7 @@ import { Code } from "@connectrpc/connect";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { encodeGrpcMessage } from "./grpc-message.js";
 import { grpcWebTrailerFrame } from "./grpc-web-frames.js";
-import type { RpcProtocol } from "./rpc-protocol.js";
+import type { RpcProtocol } from "./protocol.js";
 
 /**
  * grpc-go's text for a call to a service or method the server does not have,

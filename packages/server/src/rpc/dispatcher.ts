@@ -1,8 +1,8 @@
 import type { ContextValues } from "@connectrpc/connect";
-import { H2CallIo, type RequestSource } from "./call-io.js";
+import type { RequestSource } from "./call-io.js";
+import type { HttpHandler } from "./exchange.js";
 import type { GrpcFastPath } from "./grpc-fast-path.js";
-import type { HttpHandler } from "./http-exchange.js";
-import type { RpcPipeline } from "./rpc-pipeline.js";
+import type { RpcPipeline } from "./pipeline.js";
 
 /** What {@link createRpcHandler} serves calls with. */
 export interface RpcHandlerOptions {
@@ -21,8 +21,8 @@ export interface RpcHandlerOptions {
  */
 export function createRpcHandler(options: RpcHandlerOptions): HttpHandler {
   return (exchange) => {
-    const stream = exchange.h2Stream;
-    if (stream !== undefined && options.fastPath.serve(new H2CallIo(stream, exchange), exchange.method)) return;
+    const io = exchange.callIo();
+    if (io !== undefined && options.fastPath.serve(io, exchange.method)) return;
     let header: Headers;
     try {
       header = new Headers({ "content-type": String(exchange.headers["content-type"] ?? "") });

@@ -1,6 +1,6 @@
+import { NAMESPACE_HEADER } from "@berth/shared/headers";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import { NAMESPACE_HEADER } from "../local/namespace.js";
 
 /**
  * Logs one structured line per call at debug level: method, namespace, status

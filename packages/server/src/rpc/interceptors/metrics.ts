@@ -1,7 +1,7 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { StoreSizes } from "../store/types.js";
+import type { StoreSizes } from "../../store/types.js";
 
 /** Where the gauges read their values when scraped. */
 export interface MetricsSources {

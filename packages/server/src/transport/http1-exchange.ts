@@ -2,18 +2,21 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { ContextValues } from "@connectrpc/connect";
 import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
-import type { HttpAnswer, HttpExchange } from "./http-exchange.js";
+import type { HttpAnswer, HttpExchange } from "../rpc/exchange.js";
 
 /** A request on Node's HTTP/1.1 server (TCP: gRPC-Web, Connect, the web app, /metrics). */
 export class Http1Exchange implements HttpExchange {
   readonly viaUnixSocket = false;
-  readonly h2Stream = undefined;
   readonly responseHeaders: Headers = new Headers();
 
   constructor(
     private readonly request: IncomingMessage,
     private readonly response: ServerResponse,
   ) {}
+
+  callIo(): undefined {
+    return undefined;
+  }
 
   get method(): string {
     return this.request.method ?? "";

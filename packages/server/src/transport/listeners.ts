@@ -4,11 +4,11 @@ import http from "node:http";
 import net from "node:net";
 import { dirname } from "node:path";
 import tls from "node:tls";
-import { CLIENT_PREFACE } from "../h2/frames.js";
-import { DEFAULT_H2_LIMITS, type H2Limits, type LimitEvent } from "../h2/limits.js";
-import { createH2Server, type H2Server } from "../h2/server.js";
+import type { HttpHandler } from "../rpc/exchange.js";
+import { CLIENT_PREFACE } from "./h2/frames.js";
+import { DEFAULT_H2_LIMITS, type H2Limits, type LimitEvent } from "./h2/limits.js";
+import { createH2Server, type H2Server } from "./h2/server.js";
 import { H2Exchange, type ListenerSide } from "./h2-exchange.js";
-import type { HttpHandler } from "./http-exchange.js";
 import { Http1Exchange } from "./http1-exchange.js";
 import { type TlsCredentials, tlsServerOptions } from "./tls.js";
 

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
-import { answerText, type HttpExchange, type HttpHandler } from "./http-exchange.js";
+import { answerText, type HttpExchange, type HttpHandler } from "../../rpc/exchange.js";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

@@ -2,22 +2,30 @@ import { join } from "node:path";
 import { createConnectRouter } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
-import { createExchange, type Exchange } from "../events/exchange.js";
-import type { H2Limits } from "../h2/limits.js";
-import { createLocal } from "../local/index.js";
-import { sweepExpiredLeases } from "../local/lease-expiry.js";
-import { createPayloadRegistry } from "../services/any-payloads.js";
-import { berthPlugins, type PluginCatalogOptions } from "../services/plugins.js";
-import { createRoutes, createServiceImplementations, SERVED_SERVICES } from "../services/routes.js";
-import type { DaemonBuild } from "../services/version.js";
-import { openStore } from "../store/open.js";
-import type { Store } from "../store/types.js";
-import { checkTcpAccess, createBearerCheck, createTokenInterceptor } from "./auth.js";
-import { withCors } from "./cors.js";
-import { errorInterceptor } from "./errors.js";
-import { createGrpcFastPath } from "./grpc-fast-path.js";
-import { answerText, type HttpHandler } from "./http-exchange.js";
-import { createJsonCodec } from "./json-codec.js";
+import { createExchange, type Exchange } from "./events/exchange.js";
+import { createLocal } from "./local/index.js";
+import { sweepExpiredLeases } from "./local/lease-expiry.js";
+import { createRpcHandler } from "./rpc/dispatcher.js";
+import { answerText, type HttpHandler } from "./rpc/exchange.js";
+import { createGrpcFastPath } from "./rpc/grpc-fast-path.js";
+import { checkTcpAccess, createBearerCheck, createTokenInterceptor } from "./rpc/interceptors/auth.js";
+import { errorInterceptor } from "./rpc/interceptors/errors.js";
+import { createLoggingInterceptor } from "./rpc/interceptors/logging.js";
+import { type BerthdMetrics, createMetrics } from "./rpc/interceptors/metrics.js";
+import { createJsonCodec } from "./rpc/json-codec.js";
+import { createRpcPipeline } from "./rpc/pipeline.js";
+import { requestContextValues } from "./rpc/request-context.js";
+import { createPayloadRegistry } from "./services/any-payloads.js";
+import { berthPlugins, type PluginCatalogOptions } from "./services/plugins.js";
+import { createRoutes, createServiceImplementations, SERVED_SERVICES } from "./services/routes.js";
+import type { DaemonBuild } from "./services/version.js";
+import { openStore } from "./store/open.js";
+import type { Store } from "./store/types.js";
+import type { H2Limits } from "./transport/h2/limits.js";
+import { withCors } from "./transport/http/cors.js";
+import { withMetricsEndpoint } from "./transport/http/metrics-endpoint.js";
+import { withOriginGuard } from "./transport/http/origin-guard.js";
+import { createStaticHandler } from "./transport/http/static-files.js";
 import {
   checkAddressesFree,
   DEFAULT_LISTENER_LIMITS,
@@ -25,16 +33,8 @@ import {
   type ListenerLimits,
   listenTcp,
   listenUnix,
-} from "./listeners.js";
-import { createLoggingInterceptor } from "./logging.js";
-import { type BerthdMetrics, createMetrics } from "./metrics.js";
-import { withMetricsEndpoint } from "./metrics-endpoint.js";
-import { withOriginGuard } from "./origin-guard.js";
-import { requestContextValues } from "./request-context.js";
-import { createRpcHandler } from "./rpc-handler.js";
-import { createRpcPipeline } from "./rpc-pipeline.js";
-import { createStaticHandler } from "./static-files.js";
-import type { TlsCredentials } from "./tls.js";
+} from "./transport/listeners.js";
+import type { TlsCredentials } from "./transport/tls.js";
 
 /** containerd's default message limit, in each direction. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;

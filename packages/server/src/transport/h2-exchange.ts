@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { ContextValues } from "@connectrpc/connect";
 import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
-import { ErrorCode } from "../h2/frames.js";
-import type { H2Stream } from "../h2/stream.js";
-import { requestHeaders } from "./call-io.js";
-import type { HttpAnswer, HttpExchange } from "./http-exchange.js";
+import { requestHeaders } from "../rpc/call-io.js";
+import type { HttpAnswer, HttpExchange } from "../rpc/exchange.js";
+import { ErrorCode } from "./h2/frames.js";
+import type { H2Stream } from "./h2/stream.js";
+import { H2CallIo } from "./h2-call-io.js";
 
 /** Request bytes a handler may leave unread before its stream is reset. */
 const MAX_UNREAD_BYTES = 32 * 1024 * 1024;
@@ -44,6 +45,10 @@ export class H2Exchange implements HttpExchange {
 
   get rawHeaders(): readonly string[] {
     return this.h2Stream.rawHeaders;
+  }
+
+  callIo(): H2CallIo {
+    return new H2CallIo(this.h2Stream, this);
   }
 
   universalRequest(contextValues: ContextValues, streamsRequest: boolean): UniversalServerRequest {

@@ -1,5 +1,5 @@
 import type { Registry } from "prom-client";
-import { answerText, bodyOf, type HttpHandler } from "./http-exchange.js";
+import { answerText, bodyOf, type HttpHandler } from "../../rpc/exchange.js";
 
 /** Options of {@link withMetricsEndpoint}. */
 export interface MetricsEndpointOptions {

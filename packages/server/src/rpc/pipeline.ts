@@ -3,7 +3,7 @@ import { serveConnectJson, transcodesJson } from "./connect-json.js";
 import { reencodeGrpcMessage } from "./grpc-message.js";
 import { fromBase64, toBase64Frames, withSpecTrailers } from "./grpc-web-frames.js";
 import type { JsonCodec } from "./json-codec.js";
-import { type RpcProtocol, rpcProtocolOf } from "./rpc-protocol.js";
+import { type RpcProtocol, rpcProtocolOf } from "./protocol.js";
 import { unimplementedResponse, unknownRpcMessage } from "./unknown-rpc.js";
 
 /**
