@@ -97,4 +97,19 @@ export function settingsPayload(settings: readonly (readonly [number, number])[]
   return out;
 }
 
+/**
+ * Whether a frame costs work but moves nothing along: empty DATA, HEADERS or
+ * CONTINUATION that end neither the stream nor the header block, and frames of
+ * types HTTP/2 does not define.
+ */
+export function carriesNothing(type: number, flags: number, payload: Uint8Array): boolean {
+  if (type > FrameType.CONTINUATION) return true;
+  if (payload.length > 0) return false;
+  if (type === FrameType.DATA) return (flags & Flag.END_STREAM) === 0;
+  if (type === FrameType.HEADERS || type === FrameType.CONTINUATION) {
+    return (flags & (Flag.END_STREAM | Flag.END_HEADERS)) === 0;
+  }
+  return false;
+}
+
 const EMPTY = new Uint8Array(0);

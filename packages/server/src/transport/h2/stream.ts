@@ -1,3 +1,4 @@
+import { ReceiveWindow } from "./flow-control.js";
 import { ErrorCode } from "./frames.js";
 import { encodeHeaderBlock } from "./hpack.js";
 import type { LimitReason } from "./limits.js";
@@ -5,19 +6,19 @@ import type { LimitReason } from "./limits.js";
 /** What a stream needs from its connection. */
 export interface StreamOwner {
   /** Queues response data if the pending-bytes limits allow, and sends what the windows allow. */
-  enqueue(stream: H2Stream, data: Buffer): void;
+  enqueue(stream: StreamState, data: Buffer): void;
   /** Forgets the stream's queued data. */
-  dropPending(stream: H2Stream): void;
+  dropPending(stream: StreamState): void;
   /** Sends what the stream has queued, as far as the windows allow. */
-  pump(stream: H2Stream): void;
+  pump(stream: StreamState): void;
   /** The peer's SETTINGS_MAX_HEADER_LIST_SIZE (unlimited until it says). */
   readonly peerMaxHeaderListSize: number;
   /** Queues a header block (HEADERS, and CONTINUATION when long) for the stream. */
-  sendHeaderBlock(stream: H2Stream, block: Buffer, endStream: boolean): void;
+  sendHeaderBlock(stream: StreamState, block: Buffer, endStream: boolean): void;
   /** Sends RST_STREAM and forgets the stream. */
-  resetStream(stream: H2Stream, code: number): void;
+  resetStream(stream: StreamState, code: number): void;
   /** Forgets a stream closed in both directions. */
-  release(stream: H2Stream): void;
+  release(stream: StreamState): void;
   /** Whether the socket has more buffered than it should. */
   readonly congested: boolean;
 }
@@ -26,10 +27,12 @@ export interface StreamOwner {
 const DRAIN_BYTES = 64 * 1024;
 
 /**
- * One request stream of a server connection: the request's headers, its body as
- * callbacks, and the response as headers, DATA and trailers queued in order.
+ * One request stream of a server connection as its connection keeps it: its
+ * state (RFC 9113 §5.1), windows, and the response queued as headers, DATA and
+ * trailers in order. Only the connection (`connection.ts`) changes it; handlers
+ * see it through {@link H2Stream}.
  */
-export class H2Stream {
+export class StreamState {
   onData: ((chunk: Buffer) => void) | undefined;
   onEnd: (() => void) | undefined;
   /** Called once when the stream is gone: reset by either side, or the connection closed. */
@@ -47,10 +50,8 @@ export class H2Stream {
   headersSent = false;
   /** Our send window for this stream (the peer's receive window). */
   sendWindow: number;
-  /** Bytes the peer may still send before we grant more. */
-  receiveWindow: number;
-  /** Received bytes not yet granted back. */
-  receivedUngranted = 0;
+  /** What the peer may still send on this stream. */
+  readonly receiveWindow: ReceiveWindow;
   /** DATA waiting for window, then the trailers. */
   readonly pending: Buffer[] = [];
   pendingBytes = 0;
@@ -81,8 +82,12 @@ export class H2Stream {
     receiveWindow: number,
   ) {
     this.sendWindow = sendWindow;
-    this.receiveWindow = receiveWindow;
+    this.receiveWindow = new ReceiveWindow(receiveWindow);
+    this.facade = new H2Stream(this);
   }
+
+  /** What the stream's handler sees of it. */
+  readonly facade: H2Stream;
 
   /** The request declared a content-length: its DATA must add up to it. */
   expectBodyLength(length: number): void {
@@ -229,6 +234,111 @@ export class H2Stream {
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const resolve of waiters) resolve();
+  }
+}
+
+/**
+ * One request stream as its handler sees it: the request's headers, its body as
+ * callbacks, and the response to send — headers, DATA with back-pressure, trailers.
+ */
+export class H2Stream {
+  constructor(private readonly state: StreamState) {}
+
+  /** The stream id. */
+  get id(): number {
+    return this.state.id;
+  }
+
+  /** Request headers by name; repeated names joined with ", ", as Node does. */
+  get headers(): Readonly<Record<string, string>> {
+    return this.state.headers;
+  }
+
+  /** Request headers flat, [name, value, ...], pseudo-headers included, in order. */
+  get rawHeaders(): readonly string[] {
+    return this.state.rawHeaders;
+  }
+
+  /** Called with each chunk of the request body. */
+  set onData(listener: ((chunk: Buffer) => void) | undefined) {
+    this.state.onData = listener;
+  }
+
+  /** Called once the request has ended. */
+  set onEnd(listener: (() => void) | undefined) {
+    this.state.onEnd = listener;
+  }
+
+  /** Called once when the stream is gone: reset by either side, or the connection closed; with the HTTP/2 error code. */
+  set onClose(listener: ((errorCode: number) => void) | undefined) {
+    this.state.onClose = listener;
+  }
+
+  /**
+   * Called when a limit cuts the stream off; the handler may end it with
+   * {@link abortWith} at once. Without one, or if it does not, the stream is reset with CANCEL.
+   */
+  set onLimit(listener: ((reason: LimitReason) => void) | undefined) {
+    this.state.onLimit = listener;
+  }
+
+  /** Whether the client has ended its request. */
+  get remoteClosed(): boolean {
+    return this.state.remoteClosed;
+  }
+
+  /** Whether the response has ended. */
+  get localClosed(): boolean {
+    return this.state.localClosed;
+  }
+
+  get headersSent(): boolean {
+    return this.state.headersSent;
+  }
+
+  /** Whether the stream can no longer send. */
+  get destroyed(): boolean {
+    return this.state.destroyed;
+  }
+
+  /** Whether the writer should wait for {@link drained} before writing more. */
+  get writableNeedDrain(): boolean {
+    return this.state.writableNeedDrain;
+  }
+
+  /** Resolves when the writer may write again, or the stream is gone. */
+  drained(): Promise<void> {
+    return this.state.drained();
+  }
+
+  /** Sends the response headers (`:status` first); `endStream` for a response of headers only. */
+  respond(status: number, fields: readonly string[], endStream = false): void {
+    this.state.respond(status, fields, endStream);
+  }
+
+  /** Queues response data. */
+  write(data: Uint8Array): void {
+    this.state.write(data);
+  }
+
+  /** Ends the response: with trailers, or with an empty END_STREAM DATA frame. */
+  end(trailers?: readonly string[]): void {
+    this.state.end(trailers);
+  }
+
+  /** The request may stay open as long as the call runs (client and bidi streams): no request timeout. */
+  keepRequestOpen(): void {
+    this.state.keepRequestOpen();
+  }
+
+  /** Ends a stream that a limit cut off, with trailers (or headers and trailers if nothing was sent). */
+  abortWith(status: number, headers: readonly string[], trailers: readonly string[]): void {
+    this.state.abortWith(status, headers, trailers);
+  }
+
+  /** Resets the stream with `code` (CANCEL by default). */
+  reset(code?: number): void {
+    this.state.reset(code);
   }
 }
 
