@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { createConnectRouter } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { type BerthdLimits, DEFAULT_LIMITS, type LimitOverrides, resolveLimits } from "./config.js";
 import { createExchange, type Exchange } from "./events/exchange.js";
 import { createLocal } from "./local/index.js";
 import { sweepExpiredLeases } from "./local/lease-expiry.js";
@@ -21,23 +22,18 @@ import { createRoutes, createServiceImplementations, SERVED_SERVICES } from "./s
 import type { DaemonBuild } from "./services/version.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
-import type { H2Limits } from "./transport/h2/limits.js";
 import { withCors } from "./transport/http/cors.js";
 import { withMetricsEndpoint } from "./transport/http/metrics-endpoint.js";
 import { withOriginGuard } from "./transport/http/origin-guard.js";
 import { createStaticHandler } from "./transport/http/static-files.js";
 import {
   checkAddressesFree,
-  DEFAULT_LISTENER_LIMITS,
   type Listener,
   type ListenerLimits,
   listenTcp,
   listenUnix,
 } from "./transport/listeners.js";
 import type { TlsCredentials } from "./transport/tls.js";
-
-/** containerd's default message limit, in each direction. */
-export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** Options of {@link startBerthd}. */
 export interface BerthdOptions {
@@ -51,32 +47,20 @@ export interface BerthdOptions {
   readonly uid?: number | undefined;
   readonly gid?: number | undefined;
   readonly logger: Logger;
-  /** How long shutdown waits for in-flight calls (default 5 s). */
-  readonly shutdownGraceMs?: number;
   /** Directory of the built web app served at `/`; none when undefined. */
   readonly webRoot?: string | undefined;
   /** Browser origins allowed to call the API cross-origin (default none). */
   readonly corsOrigins?: readonly string[];
-  /** How often expired leases are removed (default 60 s). */
-  readonly leaseSweepIntervalMs?: number;
   /** HTTPS on the TCP listener (HTTP/2 and HTTP/1.1 by ALPN; mTLS with a client CA); none = cleartext. */
   readonly tls?: TlsCredentials | undefined;
   /** Bearer token every call over TCP must carry (calls on the unix socket need none). */
   readonly token?: string | undefined;
   /** Host names the cleartext TCP listener answers to besides loopback (`--allowed-host`). */
   readonly allowedHosts?: readonly string[];
-  /** Overrides of the connection limits and timeouts (see docs/security.md). */
-  readonly limits?: BerthdLimits | undefined;
-  /** CPU one List or ListStream may spend matching filters (default 1 s). */
-  readonly maxMatchingMs?: number | undefined;
+  /** Limits to change from {@link DEFAULT_LIMITS} (see docs/security.md). */
+  readonly limits?: LimitOverrides | undefined;
   /** What the Version service reports: berthd's release and git revision. */
   readonly build?: DaemonBuild | undefined;
-}
-
-/** Overrides of {@link DEFAULT_LISTENER_LIMITS}. */
-export interface BerthdLimits {
-  readonly maxConnections?: number | undefined;
-  readonly h2?: Partial<H2Limits> | undefined;
 }
 
 /** A running berthd. */
@@ -100,10 +84,15 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   await checkAddressesFree(options.address, options.listen);
   const store = await openStore(options.root);
   const logger = options.logger;
-  const exchange = createExchange({ onOverflow: (why) => logger.warn({ limit: "event queue" }, `cut off: ${why}`) });
+  const resolved = resolveLimits(options.limits);
+  const exchange = createExchange({
+    queueLimit: resolved.maxQueuedEvents,
+    queueBytesLimit: resolved.maxQueuedEventBytes,
+    onOverflow: (why) => logger.warn({ limit: "event queue" }, `cut off: ${why}`),
+  });
   const limits: ListenerLimits = {
-    maxConnections: options.limits?.maxConnections ?? DEFAULT_LISTENER_LIMITS.maxConnections,
-    h2: { ...DEFAULT_LISTENER_LIMITS.h2, ...options.limits?.h2 },
+    maxConnections: resolved.maxConnections,
+    h2: resolved.h2,
     onLimit: (event) => {
       const { reason, ...where } = event;
       if (reason === "idle") logger.debug(where, "closed an idle connection");
@@ -112,7 +101,7 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   };
   const shuttingDown = new AbortController();
   const listeners: Listener[] = [];
-  const grace = options.shutdownGraceMs ?? 5000;
+  const grace = resolved.shutdownGraceMs;
   try {
     const metrics = createMetrics({
       storeSizes: () => store.sizes(),
@@ -124,7 +113,7 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
       metrics,
       ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
       ...(options.token === undefined ? {} : { token: options.token }),
-      ...(options.maxMatchingMs === undefined ? {} : { maxMatchingMs: options.maxMatchingMs }),
+      limits: resolved,
       ...(options.build === undefined ? {} : { build: options.build }),
       plugins: {
         databasePath: join(options.root, "db"),
@@ -156,7 +145,7 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   let sweeping = sweep();
   const sweeper = setInterval(() => {
     sweeping = sweeping.then(sweep);
-  }, options.leaseSweepIntervalMs ?? 60_000);
+  }, resolved.leaseSweepIntervalMs);
   sweeper.unref();
   return {
     addresses: listeners.map((listener) => listener.address),
@@ -182,8 +171,8 @@ export interface HandlerOptions {
   readonly token?: string;
   /** Call metrics, and `/metrics` on TCP listeners. */
   readonly metrics?: BerthdMetrics;
-  /** CPU one List or ListStream may spend matching filters. */
-  readonly maxMatchingMs?: number;
+  /** The limits calls run under (default {@link DEFAULT_LIMITS}). */
+  readonly limits?: BerthdLimits;
   /** What the Version service reports. */
   readonly build?: DaemonBuild;
   /** What introspection says of the parts around the services. */
@@ -210,9 +199,11 @@ export function createHandlers(
   options: HandlerOptions = {},
 ): BerthdHandlers {
   const plugins = berthPlugins(options.plugins);
+  const limits = options.limits ?? DEFAULT_LIMITS;
   const implementations = createServiceImplementations(
-    createLocal(store, exchange, { maxMatchingMs: options.maxMatchingMs, plugins: () => plugins }),
+    createLocal(store, exchange, { maxMatchingMs: limits.maxMatchingMs, plugins: () => plugins }),
     {
+      concurrentLargeResponses: limits.maxLargeResponses,
       ...(options.shutdown === undefined ? {} : { shutdown: options.shutdown }),
       ...(options.build === undefined ? {} : { build: options.build }),
       writeFailure: () => store.writeFailure(),
@@ -225,12 +216,12 @@ export function createHandlers(
     ...(options.token === undefined ? [] : [createTokenInterceptor(options.token)]),
     errorInterceptor,
   ];
-  const limits = { readMaxBytes: MAX_MESSAGE_BYTES, writeMaxBytes: MAX_MESSAGE_BYTES };
+  const messageLimits = { readMaxBytes: limits.maxMessageBytes, writeMaxBytes: limits.maxMessageBytes };
   const fastPath = createGrpcFastPath({
     implementations,
     interceptors,
     contextValues: requestContextValues,
-    ...limits,
+    ...messageLimits,
   });
   // The same compressions as the Connect adapter accepts by default.
   const payloads = createPayloadRegistry(SERVED_SERVICES);
@@ -238,7 +229,7 @@ export function createHandlers(
     interceptors,
     jsonOptions: { registry: payloads },
     acceptCompression: [compressionGzip, compressionBrotli],
-    ...limits,
+    ...messageLimits,
   });
   createRoutes(implementations)(router);
   const pipeline = createRpcPipeline(router.handlers, createJsonCodec(payloads));

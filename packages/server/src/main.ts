@@ -110,10 +110,10 @@ program.action(async (options) => {
       webRoot,
       corsOrigins: options.corsOrigin,
       allowedHosts: options.allowedHost,
-      maxMatchingMs: options.maxFilterCpu,
       build: readBuildInfo(new URL("../", import.meta.url)),
       limits: {
         maxConnections: options.maxConnections,
+        maxMatchingMs: options.maxFilterCpu,
         h2: {
           idleTimeoutMs: options.idleTimeout,
           requestTimeoutMs: options.requestTimeout,

@@ -5,6 +5,7 @@
  */
 import { defaultRootDirectory, defaultSocketPath } from "@berth/shared/defaults";
 import { InvalidArgumentError } from "commander";
+import { DEFAULT_LIMITS } from "../config.js";
 
 /** How a value is written in the TOML config file. */
 export type TomlKind = "string" | "integer" | "strings";
@@ -52,15 +53,23 @@ function parseId(value: string): number {
   return Number(value);
 }
 
-function duration(name: string, description: string, text: string): DaemonOption {
+/** A duration as {@link parseDuration} reads it: whole hours, minutes from ten on, seconds, or milliseconds. */
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms >= 600_000) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0 && ms > 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+function duration(name: string, description: string, defaultMs: number): DaemonOption {
   return {
     name,
     value: "<duration>",
     description,
     toml: "string",
     parse: parseDuration,
-    defaultValue: parseDuration(text),
-    defaultText: text,
+    defaultValue: defaultMs,
+    defaultText: formatDuration(defaultMs),
   };
 }
 
@@ -147,14 +156,22 @@ export function daemonOptions(env: NodeJS.ProcessEnv = process.env): readonly Da
       description: "connections each listener accepts at once",
       toml: "integer",
       parse: parseCount,
-      defaultValue: 1024,
-      defaultText: "1024",
+      defaultValue: DEFAULT_LIMITS.maxConnections,
+      defaultText: String(DEFAULT_LIMITS.maxConnections),
     },
-    duration("idle-timeout", "close connections without open calls after this long", "10m"),
-    duration("request-timeout", "time a request has to arrive in full", "60s"),
-    duration("stall-timeout", "cut off calls whose client reads nothing for this long", "30s"),
-    duration("handshake-timeout", "time a new connection has to start HTTP/2 or TLS", "10s"),
-    duration("max-filter-cpu", "CPU one List may spend matching its filters", "1s"),
+    duration("idle-timeout", "close connections without open calls after this long", DEFAULT_LIMITS.h2.idleTimeoutMs),
+    duration("request-timeout", "time a request has to arrive in full", DEFAULT_LIMITS.h2.requestTimeoutMs),
+    duration(
+      "stall-timeout",
+      "cut off calls whose client reads nothing for this long",
+      DEFAULT_LIMITS.h2.sendStallTimeoutMs,
+    ),
+    duration(
+      "handshake-timeout",
+      "time a new connection has to start HTTP/2 or TLS",
+      DEFAULT_LIMITS.h2.handshakeTimeoutMs,
+    ),
+    duration("max-filter-cpu", "CPU one List may spend matching its filters", DEFAULT_LIMITS.maxMatchingMs),
     {
       name: "log-level",
       value: "<level>",

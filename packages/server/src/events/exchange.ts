@@ -3,9 +3,9 @@ import { resourceExhausted, unavailable } from "../errdefs.js";
 
 /** Options of {@link createExchange}. */
 export interface ExchangeOptions {
-  /** Envelopes a subscriber may be behind before it is cut off (default 1024). */
+  /** Envelopes a subscriber may be behind before it is cut off (default {@link DEFAULT_QUEUE_LIMITS}). */
   readonly queueLimit?: number;
-  /** Bytes of envelopes a subscriber may be behind before it is cut off (default 32 MiB: two largest messages). */
+  /** Bytes of envelopes a subscriber may be behind before it is cut off (default {@link DEFAULT_QUEUE_LIMITS}). */
   readonly queueBytesLimit?: number;
   /** Told of every subscriber cut off for falling behind. */
   readonly onOverflow?: (why: string) => void;
@@ -59,10 +59,13 @@ function sizeOf(envelope: Envelope): number {
   return (envelope.event?.value.length ?? 0) + envelope.topic.length + envelope.namespace.length + 64;
 }
 
+/** How far behind a subscriber may fall, by default: 1,024 events or 32 MiB (two largest messages). */
+export const DEFAULT_QUEUE_LIMITS = { queueLimit: 1024, queueBytesLimit: 32 * 1024 * 1024 } as const;
+
 /** Creates an exchange. */
 export function createExchange(options: ExchangeOptions = {}): Exchange {
-  const queueLimit = options.queueLimit ?? 1024;
-  const queueBytesLimit = options.queueBytesLimit ?? 32 * 1024 * 1024;
+  const queueLimit = options.queueLimit ?? DEFAULT_QUEUE_LIMITS.queueLimit;
+  const queueBytesLimit = options.queueBytesLimit ?? DEFAULT_QUEUE_LIMITS.queueBytesLimit;
   const subscribers = new Set<Subscriber>();
   /** Envelopes from sequence number `base` on, kept while a subscriber has yet to read them. */
   let log: Entry[] = [];

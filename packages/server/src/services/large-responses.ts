@@ -18,8 +18,11 @@ export interface LargeResponses {
   acquire(signal: AbortSignal): Promise<() => void>;
 }
 
-/** Slots for `concurrent` large answers at once (default 4). */
-export function createLargeResponses(concurrent = 4): LargeResponses {
+/** Large answers gathered at once, by default. */
+export const DEFAULT_LARGE_RESPONSES = 4;
+
+/** Slots for `concurrent` large answers at once. */
+export function createLargeResponses(concurrent = DEFAULT_LARGE_RESPONSES): LargeResponses {
   let free = concurrent;
   const waiting: (() => void)[] = [];
   const release = () => {

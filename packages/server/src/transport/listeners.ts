@@ -6,7 +6,7 @@ import { dirname } from "node:path";
 import tls from "node:tls";
 import type { HttpHandler } from "../rpc/exchange.js";
 import { CLIENT_PREFACE } from "./h2/frames.js";
-import { DEFAULT_H2_LIMITS, type H2Limits, type LimitEvent } from "./h2/limits.js";
+import type { H2Limits, LimitEvent } from "./h2/limits.js";
 import { createH2Server, type H2Server } from "./h2/server.js";
 import { H2Exchange, type ListenerSide } from "./h2-exchange.js";
 import { Http1Exchange } from "./http1-exchange.js";
@@ -43,13 +43,10 @@ export interface ListenerLimits {
   readonly onLimit?: ((event: LimitEvent) => void) | undefined;
 }
 
-/** berthd's default listener limits. */
-export const DEFAULT_LISTENER_LIMITS: ListenerLimits = { maxConnections: 1024, h2: DEFAULT_H2_LIMITS };
-
 /** Options of {@link listenUnix}. */
 export interface UnixListenOptions {
   readonly path: string;
-  readonly limits?: ListenerLimits | undefined;
+  readonly limits: ListenerLimits;
   /** Owner of the socket file (containerd's `grpc.uid`). */
   readonly uid?: number | undefined;
   /** Group of the socket file (containerd's `grpc.gid`). */
@@ -66,7 +63,7 @@ export async function listenUnix(handler: HttpHandler, options: UnixListenOption
   const { path } = options;
   await mkdir(dirname(path), { recursive: true, mode: 0o711 });
   await removeStaleSocket(path);
-  const limits = naming(options.limits ?? DEFAULT_LISTENER_LIMITS, () => `unix:${path}`);
+  const limits = naming(options.limits, () => `unix:${path}`);
   const h2 = createH2Listener(handler, { viaUnixSocket: true, localPort: undefined }, limits);
   const server = net.createServer((socket) => h2.accept(socket));
   server.maxConnections = limits.maxConnections;
@@ -100,7 +97,7 @@ export interface TcpListenOptions {
   readonly port: number;
   /** Serve HTTPS instead of cleartext: HTTP/2 or HTTP/1.1 chosen by ALPN. */
   readonly tls?: TlsCredentials | undefined;
-  readonly limits?: ListenerLimits | undefined;
+  readonly limits: ListenerLimits;
 }
 
 /**
@@ -112,7 +109,7 @@ export interface TcpListenOptions {
  */
 export async function listenTcp(handler: HttpHandler, options: TcpListenOptions): Promise<Listener> {
   let address = `${options.tls === undefined ? "http" : "https"}://${options.host}:${options.port}`;
-  const limits = naming(options.limits ?? DEFAULT_LISTENER_LIMITS, () => address);
+  const limits = naming(options.limits, () => address);
   const side = { viaUnixSocket: false, localPort: options.port };
   const h2 = createH2Listener(handler, side, limits);
   let closing = false;

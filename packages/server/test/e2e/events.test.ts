@@ -10,6 +10,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { MemoryLevel } from "memory-level";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_LIMITS } from "../../src/config.js";
 import { createHandlers } from "../../src/daemon.js";
 import { createExchange, type Exchange } from "../../src/events/exchange.js";
 import type { Database } from "../../src/store/layout.js";
@@ -219,6 +220,7 @@ describe("in-process berthd handler over HTTP/2", () => {
     exchange = createExchange();
     listener = await listenUnix(createHandlers(store, exchange, pino({ level: "silent" })).unix, {
       path: socket,
+      limits: { maxConnections: DEFAULT_LIMITS.maxConnections, h2: DEFAULT_LIMITS.h2 },
     });
   });
   afterAll(async () => {

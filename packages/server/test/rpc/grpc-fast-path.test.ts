@@ -20,6 +20,7 @@ import {
   type ServiceImpl,
 } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_LIMITS } from "../../src/config.js";
 import { createGrpcFastPath } from "../../src/rpc/grpc-fast-path.js";
 import { createH2Server, type H2Server } from "../../src/transport/h2/server.js";
 import { H2CallIo } from "../../src/transport/h2-call-io.js";
@@ -59,6 +60,7 @@ beforeAll(async () => {
     writeMaxBytes: 1024 * 1024,
   });
   h2 = createH2Server({
+    limits: DEFAULT_LIMITS.h2,
     onStream: (stream) => {
       const source = { rawHeaders: stream.rawHeaders, headers: stream.headers, viaUnixSocket: true };
       if (!fastPath.serve(new H2CallIo(stream, source), stream.headers[":method"] ?? "")) stream.respond(404, [], true);

@@ -1,4 +1,5 @@
 import type { DescMethod } from "@bufbuild/protobuf";
+import { DEFAULT_LIMITS } from "../../src/config.js";
 import { encodeMessage, randomMessage, withInvalidUtf8 } from "./fuzz-messages.js";
 import { BINARY_MUTATIONS, JSON_MUTATIONS, mutate } from "./fuzz-mutations.js";
 import { envelope, type Protocol } from "./fuzz-protocols.js";
@@ -35,7 +36,7 @@ export interface FuzzCase {
 export const FUZZ_NAMESPACE = "fuzz";
 
 /** The largest message berthd accepts (containerd's default). */
-export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+export const MAX_MESSAGE_BYTES = DEFAULT_LIMITS.maxMessageBytes;
 
 const NAMESPACE_VALUES: readonly (string | readonly string[])[] = [
   "",

@@ -8,6 +8,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_LIMITS } from "../../src/config.js";
 import { ErrorCode } from "../../src/transport/h2/frames.js";
 import { encodeHeaderBlock } from "../../src/transport/h2/hpack.js";
 import { createH2Server, type H2Server } from "../../src/transport/h2/server.js";
@@ -33,6 +34,7 @@ beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), "berth-h2-states-"));
   socketPath = join(directory, "h2.sock");
   h2 = createH2Server({
+    limits: DEFAULT_LIMITS.h2,
     onStream: (stream) => {
       if (stream.headers[":path"] === "/wait") {
         waiting.push(stream);

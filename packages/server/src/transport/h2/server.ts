@@ -1,14 +1,13 @@
 import type net from "node:net";
 import { H2Connection } from "./connection.js";
-import { DEFAULT_H2_LIMITS, type H2Limits, type LimitEvent, ServerBudget } from "./limits.js";
+import { type H2Limits, type LimitEvent, ServerBudget } from "./limits.js";
 import type { H2Stream } from "./stream.js";
 
 /** Options of {@link createH2Server}. */
 export interface H2ServerOptions {
   /** Serves each new request stream. */
   readonly onStream: (stream: H2Stream) => void;
-  /** Overrides of {@link DEFAULT_H2_LIMITS}. */
-  readonly limits?: Partial<H2Limits> | undefined;
+  readonly limits: H2Limits;
   /** Told of every stream or connection a limit cut off. */
   readonly onLimit?: ((event: LimitEvent) => void) | undefined;
 }
@@ -25,7 +24,7 @@ export interface H2Server {
 
 /** Builds an HTTP/2 server over sockets a listener accepts. */
 export function createH2Server(options: H2ServerOptions): H2Server {
-  const limits: H2Limits = { ...DEFAULT_H2_LIMITS, ...options.limits };
+  const limits = options.limits;
   const budget = new ServerBudget(limits);
   const connections = new Set<H2Connection>();
   let closing = false;
