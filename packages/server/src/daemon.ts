@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { createConnectRouter } from "@connectrpc/connect";
+import { Code, createConnectRouter } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { type BerthdLimits, DEFAULT_LIMITS, type LimitOverrides, resolveLimits } from "./config.js";
@@ -10,7 +10,7 @@ import { createRpcHandler } from "./rpc/dispatcher.js";
 import { answerText, type HttpHandler } from "./rpc/exchange.js";
 import { createGrpcFastPath } from "./rpc/grpc-fast-path.js";
 import { checkTcpAccess, createBearerCheck, createTokenInterceptor } from "./rpc/interceptors/auth.js";
-import { errorInterceptor } from "./rpc/interceptors/errors.js";
+import { createErrorInterceptor } from "./rpc/interceptors/errors.js";
 import { createLoggingInterceptor } from "./rpc/interceptors/logging.js";
 import { type BerthdMetrics, createMetrics } from "./rpc/interceptors/metrics.js";
 import { createJsonCodec } from "./rpc/json-codec.js";
@@ -214,7 +214,10 @@ export function createHandlers(
     ...(options.metrics === undefined ? [] : [options.metrics.interceptor]),
     createLoggingInterceptor(logger),
     ...(options.token === undefined ? [] : [createTokenInterceptor(options.token)]),
-    errorInterceptor,
+    // Failures of the server's own are logged here, once; every call is logged at debug by the logger above.
+    createErrorInterceptor(({ method, error }) =>
+      logger.error({ method, code: Code[error.code], err: error.rawMessage }, "call failed"),
+    ),
   ];
   const messageLimits = { readMaxBytes: limits.maxMessageBytes, writeMaxBytes: limits.maxMessageBytes };
   const fastPath = createGrpcFastPath({

@@ -11,7 +11,7 @@ import {
 import type { DescMessage } from "@bufbuild/protobuf";
 
 /**
- * The payload types containerd's metadata services publish (spec §4.5), keyed by
+ * The payload types containerd's metadata services publish (containerd's api/events), keyed by
  * their bare type URL (`containerd.events.ContainerCreate`…): containerd's type
  * registry names, without a `type.googleapis.com/` prefix.
  */

@@ -11,7 +11,7 @@ import { leasesTable } from "../format/listings.js";
 import { formatRfc3339 } from "../format/time.js";
 import { collectLabel, parseLabels } from "../labels.js";
 
-/** The label whose RFC 3339 time makes the garbage collector delete the lease after it (spec §8). */
+/** The label whose RFC 3339 time makes the garbage collector delete the lease after it (containerd's `containerd.io/gc.expire`). */
 export const EXPIRE_LABEL = "containerd.io/gc.expire";
 
 interface ListFlags {

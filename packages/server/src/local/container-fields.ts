@@ -1,6 +1,6 @@
 import type { FieldAdaptor } from "./filters/index.js";
 
-// Field numbers of containerd.services.containers.v1.Container (spec §4.1).
+// Field numbers of containerd.services.containers.v1.Container (containerd's containers.proto).
 const ID = 1;
 const LABELS = 2;
 const IMAGE = 3;

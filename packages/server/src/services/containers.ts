@@ -12,7 +12,7 @@ import { requestNamespaceKey } from "./context.js";
 import { encodedMessage, isBinaryCall } from "./encoded-fields.js";
 import { createLargeResponses, LARGE_RESPONSE_BYTES, type LargeResponses } from "./large-responses.js";
 
-// Field numbers of the `container(s)` field in the read responses (spec §4.1).
+// Field numbers of the `container(s)` field in the read responses (containerd's containers.proto).
 const CONTAINER_FIELD = 1;
 
 /**

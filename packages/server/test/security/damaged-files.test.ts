@@ -169,6 +169,17 @@ describe("a damaged table", () => {
     );
     expect(error?.rawMessage).not.toContain(root);
     expect((await client.namespaces.list({})).namespaces.map((n) => n.name)).toContain("damage");
+    // Logged once, at error level, naming the call and its status.
+    const failures = daemon
+      .stderr()
+      .split("\n")
+      .filter((line) => line.includes('"msg":"call failed"'));
+    expect(failures).toHaveLength(1);
+    expect(JSON.parse(failures[0] as string)).toMatchObject({
+      level: 50,
+      method: "containerd.services.containers.v1.Containers/List",
+      code: "DataLoss",
+    });
   });
 });
 

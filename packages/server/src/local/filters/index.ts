@@ -1,7 +1,7 @@
 /**
  * containerd's filter language (containerd 1.6 `filters` package): selectors such as
  * `labels."com.example/x"==y,image~=busybox`, ANDed within one string and ORed across strings.
- * See spec §6 for the syntax, the error texts and the matching rules.
+ * The syntax, error texts and matching rules are those of containerd's `filters` package (1.6.20).
  */
 import { checkFilterList, createRegexBudget, type RegexBudget } from "./limits.js";
 import { ALWAYS, allOf, anyOf, type Filter, selectorFilter } from "./matcher.js";

@@ -25,23 +25,47 @@ export function toConnectError(error: unknown): ConnectError {
   return new ConnectError(withoutPaths(error instanceof Error ? error.message : String(error)), Code.Unknown);
 }
 
-/** Maps every error of a call, including those raised while a response stream is read. */
-export const errorInterceptor: Interceptor = (next) => (request) => {
-  let pending: ReturnType<typeof next>;
-  try {
-    pending = next(request);
-  } catch (error) {
-    return Promise.reject(toConnectError(error));
-  }
-  // One promise reaction rather than an async function's extra promises: this runs on every call.
-  return pending.then(
-    (response) =>
-      response.stream ? { ...response, message: mapStreamErrors(response.message, request.signal) } : response,
-    (error: unknown) => {
-      throw toConnectError(error);
-    },
-  );
-};
+/** A call that failed on the server's side: an error nobody raised on purpose, or damaged data. */
+export interface ServerFault {
+  /** `package.Service/Method`. */
+  readonly method: string;
+  readonly error: ConnectError;
+}
+
+/** Codes that say the server failed, not the request: logged, unlike a NotFound or an InvalidArgument. */
+const FAULT_CODES = new Set([Code.Unknown, Code.Internal, Code.DataLoss]);
+
+/**
+ * Maps every error of a call, including those raised while a response stream
+ * is read, and tells `onFault` once of each that is the server's failure.
+ */
+export function createErrorInterceptor(onFault: (fault: ServerFault) => void = () => undefined): Interceptor {
+  return (next) => (request) => {
+    const map = (error: unknown): ConnectError => {
+      const mapped = toConnectError(error);
+      if (FAULT_CODES.has(mapped.code))
+        onFault({ method: `${request.service.typeName}/${request.method.name}`, error: mapped });
+      return mapped;
+    };
+    let pending: ReturnType<typeof next>;
+    try {
+      pending = next(request);
+    } catch (error) {
+      return Promise.reject(map(error));
+    }
+    // One promise reaction rather than an async function's extra promises: this runs on every call.
+    return pending.then(
+      (response) =>
+        response.stream ? { ...response, message: mapStreamErrors(response.message, request.signal, map) } : response,
+      (error: unknown) => {
+        throw map(error);
+      },
+    );
+  };
+}
+
+/** {@link createErrorInterceptor} without a fault listener. */
+export const errorInterceptor: Interceptor = createErrorInterceptor();
 
 /**
  * The stream with its errors mapped; a plain iterator rather than a generator,
@@ -49,12 +73,16 @@ export const errorInterceptor: Interceptor = (next) => (request) => {
  * aborted (a deadline, a cancel) ends with that status, not OK: implementations
  * such as Subscribe simply stop when their signal fires.
  */
-function mapStreamErrors<T>(messages: AsyncIterable<T>, signal: AbortSignal): AsyncIterable<T> {
+function mapStreamErrors<T>(
+  messages: AsyncIterable<T>,
+  signal: AbortSignal,
+  map: (error: unknown) => ConnectError,
+): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator]() {
       const iterator = messages[Symbol.asyncIterator]();
       const mapped = (error: unknown): never => {
-        throw toConnectError(error);
+        throw map(error);
       };
       return {
         next: () =>
