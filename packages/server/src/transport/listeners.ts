@@ -66,7 +66,7 @@ export async function listenUnix(handler: HttpHandler, options: UnixListenOption
   const limits = naming(options.limits, () => `unix:${path}`);
   const h2 = createH2Listener(handler, { viaUnixSocket: true, localPort: undefined }, limits);
   const server = net.createServer((socket) => h2.accept(socket));
-  server.maxConnections = limits.maxConnections;
+  capConnections(server, limits);
   // Bound under a temporary name and renamed once its mode and owner are set, so
   // that nobody can connect while the socket still has the umask's permissions.
   const bound = `${path}.${process.pid}.new`;
@@ -140,7 +140,7 @@ export async function listenTcp(handler: HttpHandler, options: TcpListenOptions)
       : tls.createServer({ ...tlsServerOptions(options.tls), handshakeTimeout: handshakeMs }, (socket) =>
           routeByAlpn(socket, h1, h2),
         );
-  front.maxConnections = limits.maxConnections;
+  capConnections(front, limits);
   const sockets = new Set<net.Socket>();
   front.on("connection", (socket: net.Socket) => {
     sockets.add(socket);
@@ -177,6 +177,24 @@ function createH2Listener(handler: HttpHandler, side: ListenerSide, limits: List
     onStream: (stream) => handler(new H2Exchange(stream, side)),
     limits: limits.h2,
     onLimit: limits.onLimit,
+  });
+}
+
+/**
+ * Closes connections beyond the listener's cap as they arrive, and says so at
+ * most once a second (with how many were closed), so that a flood of
+ * connections does not become a flood of log lines.
+ */
+function capConnections(server: net.Server, limits: ListenerLimits): void {
+  server.maxConnections = limits.maxConnections;
+  let dropped = 0;
+  server.on("drop", () => {
+    dropped += 1;
+    if (dropped > 1) return;
+    setTimeout(() => {
+      limits.onLimit?.({ reason: "too many connections", detail: `${dropped} refused` });
+      dropped = 0;
+    }, 1000).unref();
   });
 }
 

@@ -233,6 +233,12 @@ describe.each(TARGETS)("HTTP/2 attacks on %s", (_name, target) => {
       const closed = await Promise.all(extra.map((client) => closedWithin(client, 1000)));
       expect(closed.filter(Boolean).length).toBeGreaterThanOrEqual(2);
       for (const client of extra) client.socket.destroy();
+      // Said once a second at most, with how many were refused.
+      const deadline = Date.now() + 3000;
+      while (!/"limit":"too many connections"/.test(berthd.stderr()) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(berthd.stderr()).toMatch(/"limit":"too many connections","detail":"\d+ refused"/);
     } finally {
       for (const client of held) client.socket.destroy();
     }

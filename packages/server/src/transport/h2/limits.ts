@@ -71,11 +71,11 @@ export type LimitReason =
 
 /** What the server reports when it cuts a stream or connection off. */
 export interface LimitEvent {
-  readonly reason: LimitReason | "idle" | "handshake timeout" | "socket stalled" | "flood";
+  readonly reason: LimitReason | "idle" | "handshake timeout" | "socket stalled" | "flood" | "too many connections";
   /** The stream cut off; absent when the whole connection was. */
   readonly streamId?: number;
   readonly path?: string;
-  /** For floods: what was sent too often. */
+  /** For floods: what was sent too often; for connections refused, how many since the last report. */
   readonly detail?: string;
   /** The listener's address (`unix:/run/berth/berth.sock`, `http://127.0.0.1:8080`), added by the listener. */
   readonly listener?: string;
