@@ -1,11 +1,11 @@
 import type net from "node:net";
 import { type ClosedBy, ClosedStreams } from "./closed-streams.js";
 import { H2ConnectionError } from "./errors.js";
+import { FloodGuard } from "./flood-guard.js";
 import { ReceiveWindow } from "./flow-control.js";
 import { FrameReader } from "./frame-reader.js";
 import { FrameWriter } from "./frame-writer.js";
 import {
-  carriesNothing,
   DEFAULT_WINDOW,
   ErrorCode,
   Flag,
@@ -18,7 +18,7 @@ import {
 } from "./frames.js";
 import { type HeaderBlock, HeaderBlockReader } from "./header-block.js";
 import { HpackDecoder } from "./hpack.js";
-import { type H2Limits, type LimitEvent, type LimitReason, RateCounter, type ServerBudget } from "./limits.js";
+import type { H2Limits, LimitEvent, LimitReason, ServerBudget } from "./limits.js";
 import { PeerSettings } from "./peer-settings.js";
 import { parseRequestHeaders } from "./request-headers.js";
 import { SendScheduler } from "./send-scheduler.js";
@@ -32,7 +32,10 @@ const REMEMBERED_CLOSED_STREAMS = 1024;
  * machine (RFC 9113 §5.1) over the frames {@link FrameReader} reads, each new
  * request handed to `onStream`, the limits that defend the server, and the
  * timeouts. Sending is {@link SendScheduler}'s (flow control) and
- * {@link FrameWriter}'s (one write per turn of the event loop).
+ * {@link FrameWriter}'s (one write per turn of the event loop); framing,
+ * header blocks, settings, windows and flood rates have modules of their own.
+ * What stays here is the state machine, whose frame handlers all read and
+ * change the same stream table and connection state.
  */
 export class H2Connection implements StreamOwner {
   private readonly reader: FrameReader;
@@ -47,10 +50,7 @@ export class H2Connection implements StreamOwner {
   private readonly headerBlocks: HeaderBlockReader;
   private goingAway = false;
   private closed = false;
-  private readonly resets: RateCounter;
-  private readonly pings: RateCounter;
-  private readonly settingsFrames: RateCounter;
-  private readonly emptyFrames: RateCounter;
+  private readonly floods: FloodGuard;
   private readonly createdAt = Date.now();
   /** Since when no stream is open; undefined while one is. */
   private idleSince: number | undefined = this.createdAt;
@@ -61,15 +61,12 @@ export class H2Connection implements StreamOwner {
   constructor(
     private readonly socket: net.Socket,
     private readonly onStream: (stream: H2Stream) => void,
-    private readonly budget: ServerBudget,
+    budget: ServerBudget,
     private readonly report: (event: LimitEvent) => void = () => undefined,
   ) {
     const options = budget.limits;
     this.limits = options;
-    this.resets = new RateCounter(options.maxResetsPerSecond);
-    this.pings = new RateCounter(options.maxPingsPerSecond);
-    this.settingsFrames = new RateCounter(options.maxSettingsPerSecond);
-    this.emptyFrames = new RateCounter(options.maxEmptyFramesPerSecond);
+    this.floods = new FloodGuard(budget, (what) => this.report({ reason: "flood", detail: what }));
     const decoder = new HpackDecoder({ maxHeaderListSize: options.maxHeaderListSize });
     this.headerBlocks = new HeaderBlockReader(decoder, options.maxHeaderListSize);
     this.receiveWindow = new ReceiveWindow(options.connectionWindow);
@@ -148,7 +145,7 @@ export class H2Connection implements StreamOwner {
     if (this.headerBlocks.inProgress && type !== FrameType.CONTINUATION) {
       throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, "header block interrupted");
     }
-    if (carriesNothing(type, flags, payload) && this.emptyFrames.hit(Date.now())) this.flood("empty");
+    this.floods.count(type, flags, payload);
     switch (type) {
       case FrameType.DATA:
         this.onData(flags, id, payload);
@@ -169,7 +166,6 @@ export class H2Connection implements StreamOwner {
         if (id !== 0) throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
         if (payload.length !== 8) throw new H2ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PING of the wrong size");
         if ((flags & Flag.ACK) !== 0) return;
-        if (this.pings.hit(Date.now())) this.flood("PING");
         this.queue(frame(FrameType.PING, Flag.ACK, 0, payload));
         return;
       case FrameType.GOAWAY:
@@ -317,10 +313,6 @@ export class H2Connection implements StreamOwner {
     if (id === 0) throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on stream 0");
     if (payload.length !== 4) throw new H2ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM of the wrong size");
     if (id > this.lastStreamId) throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on an idle stream");
-    const now = Date.now();
-    // Both counted, so that many connections cannot share out one connection's allowance.
-    const tooMany = this.resets.hit(now);
-    if (this.budget.resets.hit(now) || tooMany) this.flood("RST_STREAM");
     const stream = this.streams.get(id);
     if (stream === undefined) return;
     this.forget(stream, "peer");
@@ -333,7 +325,6 @@ export class H2Connection implements StreamOwner {
       if (payload.length !== 0) throw new H2ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS ACK with a payload");
       return;
     }
-    if (this.settingsFrames.hit(Date.now())) this.flood("SETTINGS");
     const windowDelta = this.peer.apply(payload);
     for (const stream of this.streams.values()) {
       stream.sendWindow += windowDelta;
@@ -484,12 +475,6 @@ export class H2Connection implements StreamOwner {
         this.cut(stream, "send stalled");
       }
     }
-  }
-
-  /** A peer that sends `what` faster than any client needs: GOAWAY ENHANCE_YOUR_CALM. */
-  private flood(what: string): never {
-    this.report({ reason: "flood", detail: what });
-    throw new H2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `too many ${what} frames`);
   }
 
   private goaway(code: number): Buffer {
