@@ -8,6 +8,9 @@
 #   systemd-analyze (from Debian's `systemd` package): packages/cli/test/install.test.ts verifies
 #     berthd's unit file with it.
 #
+#   busybox (from Debian's `busybox-static`): packages/server/test/gateway/ builds an OCI image of it
+#     offline and runs it as a real task through berthd in front of a real containerd.
+#
 #   The client-compatibility tier (packages/server/test/compat/): Python grpcio for /usr/bin/python3
 #     (`python3-grpcio`), grpc-go built offline from Debian's Go toolchain and sources (`golang-go`,
 #     `golang-google-grpc-dev`), and curl.
@@ -28,6 +31,7 @@ packages=()
 command -v go >/dev/null 2>&1 || packages+=(golang-go)
 [ -d "$GRPC_GO" ] || packages+=(golang-google-grpc-dev)
 [ -x /usr/bin/curl ] || packages+=(curl)
+[ -x /bin/busybox ] || packages+=(busybox-static)
 [ ${#packages[@]} -eq 0 ] && exit 0
 
 fail() {
@@ -80,4 +84,5 @@ fi
 /usr/bin/python3 -c "import grpc" || fail "python3-grpcio was installed but /usr/bin/python3 cannot import grpc"
 command -v go >/dev/null 2>&1 || fail "golang-go was installed but go is not on PATH"
 [ -d "$GRPC_GO" ] || fail "golang-google-grpc-dev was installed but $GRPC_GO is missing"
+[ -x /bin/busybox ] || fail "busybox-static was installed but /bin/busybox is missing"
 echo "install-system-deps: installed ${packages[*]}"

@@ -4,6 +4,8 @@ import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { type BerthdLimits, DEFAULT_LIMITS, type LimitOverrides, resolveLimits } from "./config.js";
 import { createExchange, type Exchange } from "./events/exchange.js";
+import { createForwarder } from "./gateway/forward.js";
+import { createUpstream } from "./gateway/upstream.js";
 import { createLocal } from "./local/index.js";
 import { sweepExpiredLeases } from "./local/lease-expiry.js";
 import { createRpcHandler } from "./rpc/dispatcher.js";
@@ -37,6 +39,11 @@ import type { TlsCredentials } from "./transport/tls.js";
 
 /** Options of {@link startBerthd}. */
 export interface BerthdOptions {
+  /**
+   * containerd's socket: serve as a gateway in front of it (every gRPC service
+   * forwarded) instead of serving Berth's own records.
+   */
+  readonly containerd?: string | undefined;
   /** Directory of the database. */
   readonly root: string;
   /** Unix socket path. */
@@ -72,8 +79,9 @@ export interface Berthd {
 }
 
 /**
- * Opens the store, builds the Connect handler (gRPC, gRPC-Web and Connect on
- * every listener) and listens on the unix socket and the optional TCP address.
+ * Starts berthd in its mode — standalone (opens the store and serves Berth's
+ * services: gRPC, gRPC-Web and Connect) or gateway (forwards every call to
+ * containerd) — and listens on the unix socket and the optional TCP address.
  * TCP beyond loopback is refused without TLS or a token. On failure everything
  * already opened is closed again.
  */
@@ -82,14 +90,8 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
     checkTcpAccess(options.listen, { tls: options.tls !== undefined, token: options.token !== undefined });
   }
   await checkAddressesFree(options.address, options.listen);
-  const store = await openStore(options.root);
   const logger = options.logger;
   const resolved = resolveLimits(options.limits);
-  const exchange = createExchange({
-    queueLimit: resolved.maxQueuedEvents,
-    queueBytesLimit: resolved.maxQueuedEventBytes,
-    onOverflow: (why) => logger.warn({ limit: "event queue" }, `cut off: ${why}`),
-  });
   const limits: ListenerLimits = {
     maxConnections: resolved.maxConnections,
     h2: resolved.h2,
@@ -99,27 +101,10 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
       else logger.warn({ limit: reason, ...where }, `cut off: ${reason}`);
     },
   };
-  const shuttingDown = new AbortController();
+  const mode =
+    options.containerd === undefined ? await standalone(options, resolved) : gateway(options, options.containerd);
   const listeners: Listener[] = [];
-  const grace = resolved.shutdownGraceMs;
   try {
-    const metrics = createMetrics({
-      storeSizes: () => store.sizes(),
-      subscribers: () => exchange.subscribers,
-      writeFailure: () => store.writeFailure(),
-    });
-    const handlers = createHandlers(store, exchange, options.logger, {
-      shutdown: shuttingDown.signal,
-      metrics,
-      ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
-      ...(options.token === undefined ? {} : { token: options.token }),
-      limits: resolved,
-      ...(options.build === undefined ? {} : { build: options.build }),
-      plugins: {
-        databasePath: join(options.root, "db"),
-        webApp: webAppPlugin(options.listen !== undefined, options.webRoot),
-      },
-    });
     const tcpHandler = withOriginGuard(
       {
         checkHost: options.tls === undefined,
@@ -127,36 +112,97 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
         listenHost: options.listen?.host,
         corsOrigins: options.corsOrigins ?? [],
       },
-      withCors(options.corsOrigins ?? [], handlers.tcp),
+      withCors(options.corsOrigins ?? [], mode.tcp),
     );
-    listeners.push(
-      await listenUnix(handlers.unix, { path: options.address, uid: options.uid, gid: options.gid, limits }),
-    );
+    listeners.push(await listenUnix(mode.unix, { path: options.address, uid: options.uid, gid: options.gid, limits }));
     if (options.listen !== undefined) {
       listeners.push(await listenTcp(tcpHandler, { ...options.listen, tls: options.tls, limits }));
     }
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.close(0)));
-    await store.close();
+    await mode.close();
     throw error;
   }
-  const sweep = () =>
-    sweepExpiredLeases(store).catch((error: unknown) => options.logger.warn({ err: error }, "lease sweep failed"));
-  let sweeping = sweep();
-  const sweeper = setInterval(() => {
-    sweeping = sweeping.then(sweep);
-  }, resolved.leaseSweepIntervalMs);
-  sweeper.unref();
   return {
     addresses: listeners.map((listener) => listener.address),
     async close() {
+      mode.stopping();
+      await Promise.all(listeners.map((listener) => listener.close(resolved.shutdownGraceMs)));
+      await mode.close();
+    },
+  };
+}
+
+/** What a mode of berthd serves its listeners with, and how it stops. */
+interface Mode extends BerthdHandlers {
+  /** Shutdown began: end what would hold the drain (subscriptions). */
+  stopping(): void;
+  /** Closes what the mode opened, after the listeners have drained. */
+  close(): Promise<void>;
+}
+
+/** Standalone: Berth's own records in LevelDB, served by Berth's services. */
+async function standalone(options: BerthdOptions, limits: BerthdLimits): Promise<Mode> {
+  const store = await openStore(options.root);
+  const logger = options.logger;
+  const exchange = createExchange({
+    queueLimit: limits.maxQueuedEvents,
+    queueBytesLimit: limits.maxQueuedEventBytes,
+    onOverflow: (why) => logger.warn({ limit: "event queue" }, `cut off: ${why}`),
+  });
+  const shuttingDown = new AbortController();
+  const metrics = createMetrics({
+    storeSizes: () => store.sizes(),
+    subscribers: () => exchange.subscribers,
+    writeFailure: () => store.writeFailure(),
+  });
+  const handlers = createHandlers(store, exchange, logger, {
+    shutdown: shuttingDown.signal,
+    metrics,
+    ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
+    ...(options.token === undefined ? {} : { token: options.token }),
+    limits,
+    ...(options.build === undefined ? {} : { build: options.build }),
+    plugins: {
+      databasePath: join(options.root, "db"),
+      webApp: webAppPlugin(options.listen !== undefined, options.webRoot),
+    },
+  });
+  const sweep = () =>
+    sweepExpiredLeases(store).catch((error: unknown) => logger.warn({ err: error }, "lease sweep failed"));
+  let sweeping = sweep();
+  const sweeper = setInterval(() => {
+    sweeping = sweeping.then(sweep);
+  }, limits.leaseSweepIntervalMs);
+  sweeper.unref();
+  return {
+    ...handlers,
+    stopping() {
       shuttingDown.abort();
       clearInterval(sweeper);
       // Subscriptions never end by themselves: end them first so the drain can finish.
       exchange.close();
-      await Promise.all(listeners.map((listener) => listener.close(grace)));
+    },
+    async close() {
+      clearInterval(sweeper);
       await sweeping;
       await store.close();
+    },
+  };
+}
+
+/** Gateway: containerd at `socketPath` holds the records; berthd forwards every call to it. */
+function gateway(options: BerthdOptions, socketPath: string): Mode {
+  const upstream = createUpstream(socketPath);
+  const forward = (fallback: HttpHandler) => createForwarder(upstream, { token: options.token, fallback });
+  return {
+    unix: forward(notFound),
+    tcp: forward(options.webRoot === undefined ? notFound : createStaticHandler(options.webRoot)),
+    stopping() {
+      // Open calls finish within the grace period; the upstream connection closes after them.
+    },
+    async close() {
+      upstream.close();
     },
   };
 }

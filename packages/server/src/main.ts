@@ -104,6 +104,7 @@ program.action(async (options) => {
       ...access,
       root: options.root,
       address: options.address,
+      containerd: options.containerd,
       listen: options.listen,
       uid: options.uid,
       gid: options.gid,

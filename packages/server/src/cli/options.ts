@@ -124,6 +124,16 @@ export function daemonOptions(env: NodeJS.ProcessEnv = process.env): readonly Da
       defaultText: socket,
     },
     {
+      name: "containerd",
+      value: "<socket>",
+      description:
+        "serve as a gateway in front of the containerd listening on this socket (every gRPC service forwarded) " +
+        "instead of Berth's own records; also BERTH_CONTAINERD",
+      toml: "string",
+      ...(env.BERTH_CONTAINERD ? { defaultValue: env.BERTH_CONTAINERD } : {}),
+      defaultText: env.BERTH_CONTAINERD ? env.BERTH_CONTAINERD : "off",
+    },
+    {
       name: "listen",
       value: "<host:port>",
       description: "also serve TCP (HTTP/2 and HTTP/1.1) on this address; :PORT means 127.0.0.1:PORT",

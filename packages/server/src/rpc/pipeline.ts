@@ -4,7 +4,7 @@ import { reencodeGrpcMessage } from "./grpc-message.js";
 import { fromBase64, toBase64Frames, withSpecTrailers } from "./grpc-web-frames.js";
 import type { JsonCodec } from "./json-codec.js";
 import { type RpcProtocol, rpcProtocolOf } from "./protocol.js";
-import { unimplementedResponse, unknownRpcMessage } from "./unknown-rpc.js";
+import { unimplementedResponse, unknownRpcMessage } from "./status-response.js";
 
 /**
  * Serves every RPC that the gRPC fast path leaves, on every listener, through

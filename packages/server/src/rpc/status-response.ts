@@ -1,5 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
 import { encodeGrpcMessage } from "./grpc-message.js";
 import { grpcWebTrailerFrame } from "./grpc-web-frames.js";
 import type { RpcProtocol } from "./protocol.js";
@@ -18,14 +19,19 @@ export function unknownRpcMessage(path: string, knownServices: ReadonlySet<strin
   return knownServices.has(service) ? `unknown method ${method} for service ${service}` : `unknown service ${service}`;
 }
 
+/** The Unimplemented answer in the call's own protocol (see {@link statusResponse}). */
+export function unimplementedResponse(protocol: RpcProtocol, message: string): UniversalServerResponse {
+  return statusResponse(protocol, Code.Unimplemented, message);
+}
+
 /**
- * The Unimplemented answer in the call's own protocol: gRPC as grpc-go sends it
- * (HTTP 200, headers only), gRPC-Web with the status in a trailer frame, Connect
- * as its `unimplemented` error (HTTP 404 for unary calls, an end-of-stream
+ * An error answer in the call's own protocol: gRPC as grpc-go sends it (HTTP
+ * 200, headers only), gRPC-Web with the status in a trailer frame, Connect as
+ * its JSON error (with its HTTP status for unary calls, an end-of-stream
  * message for streams).
  */
-export function unimplementedResponse(protocol: RpcProtocol, message: string): UniversalServerResponse {
-  const code = String(Code.Unimplemented);
+export function statusResponse(protocol: RpcProtocol, status: Code, message: string): UniversalServerResponse {
+  const code = String(status);
   switch (protocol) {
     case "grpc":
       return {
@@ -52,12 +58,12 @@ export function unimplementedResponse(protocol: RpcProtocol, message: string): U
     }
     case "connect-unary":
       return {
-        status: 404,
+        status: codeToHttpStatus(status),
         header: new Headers({ "content-type": "application/json" }),
-        body: once(new TextEncoder().encode(JSON.stringify({ code: "unimplemented", message }))),
+        body: once(new TextEncoder().encode(JSON.stringify({ code: codeToString(status), message }))),
       };
     case "connect-stream": {
-      const end = new TextEncoder().encode(JSON.stringify({ error: { code: "unimplemented", message } }));
+      const end = new TextEncoder().encode(JSON.stringify({ error: { code: codeToString(status), message } }));
       const envelope = new Uint8Array(5 + end.length);
       envelope[0] = 0b10;
       new DataView(envelope.buffer).setUint32(1, end.length);

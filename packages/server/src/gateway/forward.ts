@@ -1,0 +1,225 @@
+import http2 from "node:http2";
+import { Code, createContextValues } from "@connectrpc/connect";
+import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
+import type { HttpExchange, HttpHandler } from "../rpc/exchange.js";
+import { fromBase64, grpcWebTrailerFrame, toBase64Frames } from "../rpc/grpc-web-frames.js";
+import { createBearerCheck } from "../rpc/interceptors/auth.js";
+import { type RpcProtocol, rpcProtocolOf } from "../rpc/protocol.js";
+import { statusResponse } from "../rpc/status-response.js";
+import type { Upstream } from "./upstream.js";
+
+/** Request headers that belong to one HTTP hop and are not forwarded. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "content-length",
+  "http2-settings",
+]);
+
+/** Options of {@link createForwarder}. */
+export interface ForwarderOptions {
+  /** Bearer token every call that did not arrive on the unix socket must carry; it is not forwarded. */
+  readonly token?: string | undefined;
+  /** Requests that are no RPC: the web app, or 404. */
+  readonly fallback: HttpHandler;
+}
+
+/**
+ * Forwards every gRPC and gRPC-Web call, whatever its service, to containerd
+ * as gRPC without decoding it: path, metadata, messages and trailers pass as
+ * they are, both ways, with HTTP/2 flow control on each side, so a slow reader
+ * slows its own call only. gRPC-Web (binary and text) is carried as gRPC
+ * upstream and its answer framed back, with the status in a trailer frame.
+ * Cancellation travels both ways: a client that resets its stream resets the
+ * upstream one, and an upstream reset ends the client's call.
+ */
+export function createForwarder(upstream: Upstream, options: ForwarderOptions): HttpHandler {
+  const check = options.token === undefined ? undefined : createBearerCheck(options.token);
+  return (exchange) => {
+    const header = new Headers({ "content-type": String(exchange.headers["content-type"] ?? "") });
+    const protocol = rpcProtocolOf({ method: exchange.method, url: exchange.url, header });
+    if (protocol === undefined) {
+      options.fallback(exchange);
+      return;
+    }
+    if (protocol !== "grpc" && protocol !== "grpc-web" && protocol !== "grpc-web-text") {
+      const message = "berthd in front of containerd forwards gRPC and gRPC-Web; the Connect protocol is not served";
+      answer(exchange, statusResponse(protocol, Code.Unimplemented, message));
+      return;
+    }
+    if (check !== undefined && !exchange.viaUnixSocket) {
+      const authorization = exchange.headers.authorization;
+      const problem = check(typeof authorization === "string" ? authorization : undefined);
+      if (problem !== undefined) {
+        answer(exchange, statusResponse(protocol, Code.Unauthenticated, problem));
+        return;
+      }
+    }
+    forward(upstream, exchange, protocol).catch(() => exchange.fail());
+  };
+}
+
+async function forward(upstream: Upstream, exchange: HttpExchange, protocol: GatewayProtocol): Promise<void> {
+  // Every forwarded call may stream its request: the gateway does not know the method.
+  const request = exchange.universalRequest(createContextValues(), true);
+  let session: http2.ClientHttp2Session;
+  try {
+    session = await upstream.session();
+  } catch (error) {
+    await exchange.answer(statusResponse(protocol, Code.Unavailable, (error as Error).message));
+    return;
+  }
+  const stream = session.request(
+    { ":method": "POST", ":path": exchange.url, ...forwardedHeaders(exchange.rawHeaders, protocol) },
+    { endStream: false },
+  );
+  stream.on("error", () => undefined);
+  const cancel = () => stream.close(http2.constants.NGHTTP2_CANCEL);
+  if (request.signal.aborted) cancel();
+  request.signal.addEventListener("abort", cancel, { once: true });
+  const body = request.body as AsyncIterable<Uint8Array>;
+  void sendRequest(protocol === "grpc-web-text" ? fromBase64(body) : body, stream).catch(cancel);
+  let response: UpstreamResponse;
+  try {
+    response = await responseHeaders(stream);
+  } catch {
+    await exchange.answer(
+      statusResponse(
+        protocol,
+        Code.Unavailable,
+        `containerd (${upstream.socketPath}) closed the stream before answering`,
+      ),
+    );
+    return;
+  }
+  await exchange.answer(translateResponse(protocol, response, stream));
+  request.signal.removeEventListener("abort", cancel);
+}
+
+type GatewayProtocol = Extract<RpcProtocol, "grpc" | "grpc-web" | "grpc-web-text">;
+
+/** The request's own headers, for containerd: hop-by-hop ones and Berth's credential left out, gRPC's content type upstream. */
+function forwardedHeaders(rawHeaders: readonly string[], protocol: GatewayProtocol): http2.OutgoingHttpHeaders {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase();
+    const value = rawHeaders[i + 1] as string;
+    if (name.startsWith(":") || HOP_BY_HOP.has(name) || name === "authorization") continue;
+    if (protocol !== "grpc" && (name === "x-grpc-web" || name === "x-user-agent" || name === "origin")) continue;
+    const previous = headers[name];
+    headers[name] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
+  if (protocol !== "grpc") {
+    headers["content-type"] = "application/grpc";
+    headers.te = "trailers";
+  }
+  return headers;
+}
+
+/** Copies the request body upstream, waiting whenever containerd's window is full. */
+async function sendRequest(body: AsyncIterable<Uint8Array>, stream: http2.ClientHttp2Stream): Promise<void> {
+  for await (const chunk of body) {
+    if (stream.destroyed) return;
+    if (!stream.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          stream.off("drain", done);
+          stream.off("close", done);
+          resolve();
+        };
+        stream.once("drain", done);
+        stream.once("close", done);
+      });
+    }
+  }
+  if (!stream.destroyed) stream.end();
+}
+
+/** containerd's response headers, and whether they ended the stream (a trailers-only answer). */
+interface UpstreamResponse {
+  readonly headers: http2.IncomingHttpHeaders;
+  readonly endStream: boolean;
+}
+
+function responseHeaders(stream: http2.ClientHttp2Stream): Promise<UpstreamResponse> {
+  return new Promise((resolve, reject) => {
+    const onClose = () => reject(new Error("closed"));
+    stream.once("response", (headers, flags) => {
+      stream.off("close", onClose);
+      resolve({ headers, endStream: (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0 });
+    });
+    stream.once("close", onClose);
+  });
+}
+
+/**
+ * containerd's answer in the client's protocol. A gRPC answer passes as it
+ * is: headers, messages, trailers (or headers alone, for a trailers-only
+ * answer). For gRPC-Web the status moves into a trailer frame after the messages.
+ */
+function translateResponse(
+  protocol: GatewayProtocol,
+  response: UpstreamResponse,
+  stream: http2.ClientHttp2Stream,
+): UniversalServerResponse {
+  const status = Number(response.headers[":status"] ?? 200);
+  const header = toHeaders(response.headers);
+  const trailer = new Headers();
+  stream.on("trailers", (fields) => {
+    toHeaders(fields).forEach((value, name) => {
+      trailer.append(name, value);
+    });
+  });
+  const trailersOnly = response.endStream;
+  if (protocol === "grpc") {
+    if (trailersOnly) return { status, header };
+    return { status, header, body: messagesOf(stream), trailer };
+  }
+  // gRPC-Web: the status travels in the body's trailer frame, also for a trailers-only answer.
+  const statusFields = new Headers();
+  for (const name of ["grpc-status", "grpc-message", "grpc-status-details-bin"]) {
+    const value = header.get(name);
+    if (value !== null) {
+      statusFields.set(name, value);
+      header.delete(name);
+    }
+  }
+  header.set(
+    "content-type",
+    protocol === "grpc-web-text" ? "application/grpc-web-text+proto" : "application/grpc-web+proto",
+  );
+  const frames = grpcWebBody(trailersOnly ? undefined : messagesOf(stream), trailersOnly ? statusFields : trailer);
+  return { status, header, body: protocol === "grpc-web-text" ? toBase64Frames(frames) : frames };
+}
+
+async function* messagesOf(stream: http2.ClientHttp2Stream): AsyncIterable<Uint8Array> {
+  for await (const chunk of stream) yield chunk as Buffer;
+  if (stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) {
+    throw new Error(`containerd reset the stream (${stream.rstCode})`);
+  }
+}
+
+async function* grpcWebBody(
+  messages: AsyncIterable<Uint8Array> | undefined,
+  trailer: Headers,
+): AsyncIterable<Uint8Array> {
+  if (messages !== undefined) yield* messages;
+  yield grpcWebTrailerFrame(trailer);
+}
+
+function toHeaders(fields: http2.IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(fields)) {
+    if (name.startsWith(":") || value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, String(one));
+  }
+  return headers;
+}
+
+function answer(exchange: HttpExchange, response: UniversalServerResponse): void {
+  exchange.answer(response).catch(() => exchange.fail());
+}

@@ -1,0 +1,190 @@
+/**
+ * berthd in front of a real containerd 1.6.20 (`--containerd`), with runc
+ * running real tasks: the real ctr, pointed at berthd's socket, does what it
+ * does on containerd's — version, errors, an image import (a client stream), a
+ * task run, its events (a server stream), kill and removal. gRPC over TCP and
+ * gRPC-Web over HTTP/1.1 reach containerd too, and a containerd that goes away
+ * gives Unavailable naming its socket until it is back.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import http2 from "node:http2";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
+import { type ContainerdProcess, CTR, createContainerd } from "../support/containerd-process.js";
+import { buildBusyboxImage } from "../support/oci-image.js";
+
+const NAMESPACE = "gateway";
+const IMAGE = "docker.io/library/berth-busybox:latest";
+const VERSION_PATH = "/containerd.services.version.v1.Version/Version";
+
+let directory: string;
+let containerd: ContainerdProcess;
+let berthd: BerthdProcess;
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), "berth-gw-"));
+  containerd = await createContainerd(join(directory, "ctrd"));
+  await containerd.start();
+  berthd = await startBerthdProcess({ tcp: true, extraArgs: ["--containerd", containerd.socket] });
+}, 60_000);
+
+afterAll(async () => {
+  await ctr(containerd.socket, "-n", NAMESPACE, "tasks", "kill", "-s", "SIGKILL", "task");
+  await berthd?.dispose();
+  await containerd?.stop();
+  if (directory !== undefined) await rm(directory, { recursive: true, force: true });
+}, 60_000);
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function ctr(address: string, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(CTR, ["--address", address, ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
+    });
+  });
+}
+
+/** What the Version call's message holds: `version` (field 1) and `revision` (field 2). */
+function versionOf(message: Buffer): string {
+  const length = message[1] ?? 0;
+  return message.subarray(2, 2 + length).toString("utf8");
+}
+
+describe("berthd in front of containerd", () => {
+  it("answers ctr version and plugins with containerd's own answers", async () => {
+    const direct = await ctr(containerd.socket, "version");
+    const through = await ctr(berthd.socket, "version");
+    expect(through).toEqual(direct);
+    expect(through.stdout).toMatch(/Server:\n\s+Version:\s+1\.6\.20/);
+    expect((await ctr(berthd.socket, "plugins", "ls")).stdout).toBe(
+      (await ctr(containerd.socket, "plugins", "ls")).stdout,
+    );
+  });
+
+  it("passes containerd's errors through, trailers-only answers included", async () => {
+    const args = ["-n", NAMESPACE, "containers", "info", "missing"];
+    const through = await ctr(berthd.socket, ...args);
+    expect(through).toEqual(await ctr(containerd.socket, ...args));
+    expect(through.stderr).toBe(`ctr: container "missing" in namespace "${NAMESPACE}": not found\n`);
+  });
+
+  it("imports an image, runs a task, streams its events, kills and removes it", async () => {
+    const archive = await buildBusyboxImage(directory, IMAGE);
+    const events: string[] = [];
+    const watcher = execFile(CTR, ["--address", berthd.socket, "events"]);
+    watcher.stdout?.on("data", (chunk: Buffer) => events.push(chunk.toString()));
+    try {
+      const imported = await ctr(berthd.socket, "-n", NAMESPACE, "images", "import", archive);
+      expect(imported.code).toBe(0);
+      expect((await ctr(containerd.socket, "-n", NAMESPACE, "images", "ls", "-q")).stdout).toBe(`${IMAGE}\n`);
+      const started = await ctr(berthd.socket, "-n", NAMESPACE, "run", "-d", IMAGE, "task", "/bin/sleep", "60");
+      expect(started).toMatchObject({ code: 0, stderr: "" });
+      expect((await ctr(berthd.socket, "-n", NAMESPACE, "tasks", "ls")).stdout).toMatch(/^task\s+\d+\s+RUNNING$/m);
+      expect((await ctr(berthd.socket, "-n", NAMESPACE, "tasks", "kill", "-s", "SIGKILL", "task")).code).toBe(0);
+      const deadline = Date.now() + 10_000;
+      while (!/STOPPED/.test((await ctr(berthd.socket, "-n", NAMESPACE, "tasks", "ls")).stdout)) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect((await ctr(berthd.socket, "-n", NAMESPACE, "tasks", "rm", "task")).code).toBe(0);
+      expect((await ctr(berthd.socket, "-n", NAMESPACE, "containers", "rm", "task")).code).toBe(0);
+      while (!events.join("").includes("/containers/delete")) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      watcher.kill();
+    }
+    const topics = events
+      .join("")
+      .split("\n")
+      .map((line) => line.split(" ")[5])
+      .filter((topic) => topic !== undefined);
+    expect(topics).toEqual(
+      expect.arrayContaining([
+        "/images/create",
+        "/containers/create",
+        "/tasks/start",
+        "/tasks/exit",
+        "/containers/delete",
+      ]),
+    );
+  }, 60_000);
+
+  it("forwards gRPC over TCP and gRPC-Web over HTTP/1.1", async () => {
+    const direct = await grpcCall(`unix:${containerd.socket}`);
+    const overTcp = await grpcCall(berthd.tcpUrl as string);
+    expect(overTcp.status).toBe("0");
+    expect(versionOf(overTcp.message)).toBe(versionOf(direct.message));
+
+    const response = await fetch(`${berthd.tcpUrl}${VERSION_PATH}`, {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
+      body: Buffer.alloc(5),
+    });
+    expect(response.headers.get("content-type")).toBe("application/grpc-web+proto");
+    const body = Buffer.from(await response.arrayBuffer());
+    const messageLength = body.readUInt32BE(1);
+    expect(versionOf(body.subarray(5, 5 + messageLength))).toBe(versionOf(direct.message));
+    const trailer = body.subarray(5 + messageLength);
+    expect(trailer[0]).toBe(0x80);
+    expect(trailer.subarray(5).toString()).toMatch(/grpc-status: 0\r\n/);
+  });
+
+  it("answers Unavailable naming containerd's socket while containerd is down, and reconnects", async () => {
+    await containerd.stop();
+    try {
+      const down = await ctr(berthd.socket, "version");
+      expect(down.code).toBe(1);
+      expect(down.stderr).toContain(`dial unix ${containerd.socket}`);
+    } finally {
+      await containerd.start();
+    }
+    const deadline = Date.now() + 15_000;
+    let back = await ctr(berthd.socket, "version");
+    while (back.code !== 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      back = await ctr(berthd.socket, "version");
+    }
+    expect(back.code).toBe(0);
+  }, 60_000);
+});
+
+/** One unary Version call with an empty request over HTTP/2: status, and the message without its envelope. */
+function grpcCall(target: string): Promise<{ status: string | undefined; message: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const session = target.startsWith("unix:")
+      ? http2.connect("http://localhost", { createConnection: () => net.connect(target.slice(5)) })
+      : http2.connect(target);
+    session.on("error", reject);
+    const stream = session.request({
+      ":method": "POST",
+      ":path": VERSION_PATH,
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    const chunks: Buffer[] = [];
+    let status: string | undefined;
+    stream.on("response", (headers) => {
+      if (headers["grpc-status"] !== undefined) status = String(headers["grpc-status"]);
+    });
+    stream.on("trailers", (trailers) => {
+      status = String(trailers["grpc-status"]);
+    });
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("close", () => {
+      session.close();
+      resolve({ status, message: Buffer.concat(chunks).subarray(5) });
+    });
+    stream.end(Buffer.alloc(5));
+  });
+}
