@@ -20,6 +20,11 @@ const HOP_BY_HOP = new Set([
   "http2-settings",
 ]);
 
+/** The health service's Check, which berthd answers itself while containerd is unreachable. */
+const HEALTH_CHECK = "/grpc.health.v1.Health/Check";
+/** A `grpc.health.v1.HealthCheckResponse` with status NOT_SERVING (field 1 = 2), enveloped. */
+const NOT_SERVING = Buffer.from([0, 0, 0, 0, 2, 0x08, 0x02]);
+
 /** Options of {@link createForwarder}. */
 export interface ForwarderOptions {
   /** Bearer token every call that did not arrive on the unix socket must carry; it is not forwarded. */
@@ -70,7 +75,9 @@ async function forward(upstream: Upstream, exchange: HttpExchange, protocol: Gat
   try {
     session = await upstream.session();
   } catch (error) {
-    await exchange.answer(statusResponse(protocol, Code.Unavailable, (error as Error).message));
+    // Health says what it is asked: containerd is not serving. Every other call fails as grpc-go's would.
+    if (protocol === "grpc" && exchange.url === HEALTH_CHECK) await exchange.answer(notServing());
+    else await exchange.answer(statusResponse(protocol, Code.Unavailable, (error as Error).message));
     return;
   }
   const stream = session.request(
@@ -218,6 +225,18 @@ function toHeaders(fields: http2.IncomingHttpHeaders): Headers {
     for (const one of Array.isArray(value) ? value : [value]) headers.append(name, String(one));
   }
   return headers;
+}
+
+/** Health's answer while containerd cannot be reached. */
+function notServing(): UniversalServerResponse {
+  return {
+    status: 200,
+    header: new Headers({ "content-type": "application/grpc" }),
+    body: (async function* () {
+      yield NOT_SERVING;
+    })(),
+    trailer: new Headers({ "grpc-status": "0" }),
+  };
 }
 
 function answer(exchange: HttpExchange, response: UniversalServerResponse): void {

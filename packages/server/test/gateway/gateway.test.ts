@@ -7,7 +7,7 @@
  * gives Unavailable naming its socket until it is back.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import http2 from "node:http2";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -20,6 +20,7 @@ import { buildBusyboxImage } from "../support/oci-image.js";
 const NAMESPACE = "gateway";
 const IMAGE = "docker.io/library/berth-busybox:latest";
 const VERSION_PATH = "/containerd.services.version.v1.Version/Version";
+const HEALTH_PATH = "/grpc.health.v1.Health/Check";
 
 let directory: string;
 let containerd: ContainerdProcess;
@@ -140,12 +141,34 @@ describe("berthd in front of containerd", () => {
     expect(trailer.subarray(5).toString()).toMatch(/grpc-status: 0\r\n/);
   });
 
+  it("requires the bearer token on TCP when --token-file is given, not on the unix socket", async () => {
+    const tokenFile = join(directory, "token");
+    await writeFile(tokenFile, "s3cret\n", { mode: 0o600 });
+    const guarded = await startBerthdProcess({
+      tcp: true,
+      extraArgs: ["--containerd", containerd.socket, "--token-file", tokenFile],
+    });
+    try {
+      const refused = await grpcCall(guarded.tcpUrl as string);
+      expect(refused.status).toBe("16");
+      const allowed = await grpcCall(guarded.tcpUrl as string, VERSION_PATH, { authorization: "Bearer s3cret" });
+      expect(allowed.status).toBe("0");
+      expect((await ctr(guarded.socket, "version")).code).toBe(0);
+    } finally {
+      await guarded.dispose();
+    }
+  });
+
   it("answers Unavailable naming containerd's socket while containerd is down, and reconnects", async () => {
+    expect((await grpcCall(berthd.tcpUrl as string, HEALTH_PATH)).message).toEqual(Buffer.from([0x08, 0x01]));
     await containerd.stop();
     try {
       const down = await ctr(berthd.socket, "version");
       expect(down.code).toBe(1);
       expect(down.stderr).toContain(`dial unix ${containerd.socket}`);
+      // Health answers NOT_SERVING (2) rather than failing.
+      const health = await grpcCall(berthd.tcpUrl as string, HEALTH_PATH);
+      expect(health).toEqual({ status: "0", message: Buffer.from([0x08, 0x02]) });
     } finally {
       await containerd.start();
     }
@@ -159,8 +182,12 @@ describe("berthd in front of containerd", () => {
   }, 60_000);
 });
 
-/** One unary Version call with an empty request over HTTP/2: status, and the message without its envelope. */
-function grpcCall(target: string): Promise<{ status: string | undefined; message: Buffer }> {
+/** One unary call (Version by default) with an empty request over HTTP/2: status, and the message without its envelope. */
+function grpcCall(
+  target: string,
+  path = VERSION_PATH,
+  headers: Record<string, string> = {},
+): Promise<{ status: string | undefined; message: Buffer }> {
   return new Promise((resolve, reject) => {
     const session = target.startsWith("unix:")
       ? http2.connect("http://localhost", { createConnection: () => net.connect(target.slice(5)) })
@@ -168,9 +195,10 @@ function grpcCall(target: string): Promise<{ status: string | undefined; message
     session.on("error", reject);
     const stream = session.request({
       ":method": "POST",
-      ":path": VERSION_PATH,
+      ":path": path,
       "content-type": "application/grpc",
       te: "trailers",
+      ...headers,
     });
     const chunks: Buffer[] = [];
     let status: string | undefined;
