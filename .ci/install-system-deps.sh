@@ -8,6 +8,9 @@
 #   systemd-analyze (from Debian's `systemd` package): packages/cli/test/install.test.ts verifies
 #     berthd's unit file with it.
 #
+#   containerd's protos (Debian's `golang-github-containerd-containerd-dev`): test/unit/method-access.test.ts
+#     holds the read-only credential's method table against them.
+#
 #   busybox (from Debian's `busybox-static`): packages/server/test/gateway/ builds an OCI image of it
 #     offline and runs it as a real task through berthd in front of a real containerd.
 #
@@ -32,6 +35,8 @@ command -v go >/dev/null 2>&1 || packages+=(golang-go)
 [ -d "$GRPC_GO" ] || packages+=(golang-google-grpc-dev)
 [ -x /usr/bin/curl ] || packages+=(curl)
 [ -x /bin/busybox ] || packages+=(busybox-static)
+CONTAINERD_PROTOS=/usr/share/gocode/src/github.com/containerd/containerd/api/services
+[ -d "$CONTAINERD_PROTOS" ] || packages+=(golang-github-containerd-containerd-dev)
 [ ${#packages[@]} -eq 0 ] && exit 0
 
 fail() {
@@ -85,4 +90,5 @@ fi
 command -v go >/dev/null 2>&1 || fail "golang-go was installed but go is not on PATH"
 [ -d "$GRPC_GO" ] || fail "golang-google-grpc-dev was installed but $GRPC_GO is missing"
 [ -x /bin/busybox ] || fail "busybox-static was installed but /bin/busybox is missing"
+[ -d "$CONTAINERD_PROTOS" ] || fail "golang-github-containerd-containerd-dev was installed but $CONTAINERD_PROTOS is missing"
 echo "install-system-deps: installed ${packages[*]}"

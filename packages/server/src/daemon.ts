@@ -11,7 +11,13 @@ import { sweepExpiredLeases } from "./local/lease-expiry.js";
 import { createRpcHandler } from "./rpc/dispatcher.js";
 import { answerText, type HttpHandler } from "./rpc/exchange.js";
 import { createGrpcFastPath } from "./rpc/grpc-fast-path.js";
-import { checkTcpAccess, createBearerCheck, createTokenInterceptor } from "./rpc/interceptors/auth.js";
+import {
+  type BearerTokens,
+  checkTcpAccess,
+  createAccessCheck,
+  createTokenInterceptor,
+  type Refusal,
+} from "./rpc/interceptors/auth.js";
 import { createErrorInterceptor } from "./rpc/interceptors/errors.js";
 import { createLoggingInterceptor } from "./rpc/interceptors/logging.js";
 import { type BerthdMetrics, createMetrics } from "./rpc/interceptors/metrics.js";
@@ -62,6 +68,8 @@ export interface BerthdOptions {
   readonly tls?: TlsCredentials | undefined;
   /** Bearer token every call over TCP must carry (calls on the unix socket need none). */
   readonly token?: string | undefined;
+  /** A bearer token that may call over TCP only methods that change nothing. */
+  readonly readOnlyToken?: string | undefined;
   /** Host names the cleartext TCP listener answers to besides loopback (`--allowed-host`). */
   readonly allowedHosts?: readonly string[];
   /** Limits to change from {@link DEFAULT_LIMITS} (see docs/security.md). */
@@ -87,7 +95,10 @@ export interface Berthd {
  */
 export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   if (options.listen !== undefined) {
-    checkTcpAccess(options.listen, { tls: options.tls !== undefined, token: options.token !== undefined });
+    checkTcpAccess(options.listen, {
+      tls: options.tls !== undefined,
+      token: options.token !== undefined || options.readOnlyToken !== undefined,
+    });
   }
   await checkAddressesFree(options.address, options.listen);
   const logger = options.logger;
@@ -160,7 +171,7 @@ async function standalone(options: BerthdOptions, limits: BerthdLimits): Promise
     shutdown: shuttingDown.signal,
     metrics,
     ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
-    ...(options.token === undefined ? {} : { token: options.token }),
+    tokens: tokensOf(options),
     limits,
     ...(options.build === undefined ? {} : { build: options.build }),
     plugins: {
@@ -194,7 +205,9 @@ async function standalone(options: BerthdOptions, limits: BerthdLimits): Promise
 /** Gateway: containerd at `socketPath` holds the records; berthd forwards every call to it. */
 function gateway(options: BerthdOptions, socketPath: string): Mode {
   const upstream = createUpstream(socketPath);
-  const forward = (fallback: HttpHandler) => createForwarder(upstream, { token: options.token, fallback });
+  const logger = options.logger;
+  const forward = (fallback: HttpHandler) =>
+    createForwarder(upstream, { tokens: tokensOf(options), onRefused: refusalLogger(logger), fallback });
   return {
     unix: forward(notFound),
     tcp: forward(options.webRoot === undefined ? notFound : createStaticHandler(options.webRoot)),
@@ -213,8 +226,8 @@ export interface HandlerOptions {
   readonly shutdown?: AbortSignal;
   /** Directory of the built web app served at `/`. */
   readonly webRoot?: string;
-  /** Bearer token required on TCP (see `auth.ts`). */
-  readonly token?: string;
+  /** Bearer tokens required on TCP (see `auth.ts`). */
+  readonly tokens?: BearerTokens | undefined;
   /** Call metrics, and `/metrics` on TCP listeners. */
   readonly metrics?: BerthdMetrics;
   /** The limits calls run under (default {@link DEFAULT_LIMITS}). */
@@ -259,7 +272,7 @@ export function createHandlers(
   const interceptors = [
     ...(options.metrics === undefined ? [] : [options.metrics.interceptor]),
     createLoggingInterceptor(logger),
-    ...(options.token === undefined ? [] : [createTokenInterceptor(options.token)]),
+    ...(options.tokens === undefined ? [] : [createTokenInterceptor(options.tokens, refusalLogger(logger))]),
     // Failures of the server's own are logged here, once; every call is logged at debug by the logger above.
     createErrorInterceptor(({ method, error }) =>
       logger.error({ method, code: Code[error.code], err: error.rawMessage }, "call failed"),
@@ -287,9 +300,12 @@ export function createHandlers(
   const unix = rpc(notFound);
   const tcp = rpc(options.webRoot === undefined ? notFound : createStaticHandler(options.webRoot));
   if (options.metrics === undefined) return { unix, tcp };
-  const check = options.token === undefined ? undefined : createBearerCheck(options.token);
+  const check = options.tokens === undefined ? undefined : createAccessCheck(options.tokens);
   const withMetrics = withMetricsEndpoint(
-    { registry: options.metrics.registry, authorize: (authorization) => check?.(authorization) === undefined },
+    {
+      registry: options.metrics.registry,
+      authorize: (authorization) => check?.(authorization, METRICS_READ) === undefined,
+    },
     tcp,
   );
   return { unix, tcp: withMetrics };
@@ -300,6 +316,24 @@ function webAppPlugin(listening: boolean, webRoot: string | undefined): PluginCa
   if (!listening) return { skipped: "no TCP listener (--listen)" };
   if (webRoot === undefined) return { skipped: "no built web app (--web-root)" };
   return { root: webRoot };
+}
+
+/** A scrape of /metrics reads, as a health check does: either token may make it. */
+const METRICS_READ = "/grpc.health.v1.Health/Check";
+
+/** The TCP listener's tokens, if any is given. */
+function tokensOf(options: BerthdOptions): BearerTokens | undefined {
+  if (options.token === undefined && options.readOnlyToken === undefined) return undefined;
+  return { full: options.token, readOnly: options.readOnlyToken };
+}
+
+/** Logs a refused call once, with its method and the credential it came with. */
+function refusalLogger(logger: Logger): (refusal: Refusal, path: string) => void {
+  return (refusal, path) =>
+    logger.warn(
+      { method: path.slice(1), code: Code[refusal.code], credential: refusal.credential ?? "none" },
+      "call refused",
+    );
 }
 
 /** What Go's net/http answers to a path it does not serve. */

@@ -32,11 +32,14 @@ interface AccessFlags {
   readonly tlsKey?: string;
   readonly tlsClientCa?: string;
   readonly tokenFile?: string;
+  readonly readOnlyTokenFile?: string;
 }
 
 /** Loads the TLS files and token the flags name, refusing combinations that would be ignored. */
-async function loadAccess(flags: AccessFlags): Promise<{ tls?: TlsCredentials; token?: string }> {
-  const { tlsCert, tlsKey, tlsClientCa, tokenFile } = flags;
+async function loadAccess(
+  flags: AccessFlags,
+): Promise<{ tls?: TlsCredentials; token?: string; readOnlyToken?: string }> {
+  const { tlsCert, tlsKey, tlsClientCa, tokenFile, readOnlyTokenFile } = flags;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
   if (tlsClientCa !== undefined && tlsCert === undefined) {
     throw new Error("--tls-client-ca needs --tls-cert and --tls-key");
@@ -44,11 +47,15 @@ async function loadAccess(flags: AccessFlags): Promise<{ tls?: TlsCredentials; t
   if (flags.listen === undefined && (tlsCert !== undefined || tokenFile !== undefined)) {
     throw new Error("--tls-cert, --tls-key and --token-file protect the TCP listener: give --listen HOST:PORT too");
   }
+  if (flags.listen === undefined && readOnlyTokenFile !== undefined) {
+    throw new Error("--read-only-token-file protects the TCP listener: give --listen HOST:PORT too");
+  }
   return {
     ...(tlsCert === undefined || tlsKey === undefined
       ? {}
       : { tls: await loadTlsCredentials({ certFile: tlsCert, keyFile: tlsKey, clientCaFile: tlsClientCa }) }),
     ...(tokenFile === undefined ? {} : { token: await readTokenFile(tokenFile) }),
+    ...(readOnlyTokenFile === undefined ? {} : { readOnlyToken: await readTokenFile(readOnlyTokenFile) }),
   };
 }
 

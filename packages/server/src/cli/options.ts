@@ -145,6 +145,10 @@ export function daemonOptions(env: NodeJS.ProcessEnv = process.env): readonly Da
     file("tls-key", "PEM private key of tls-cert"),
     file("tls-client-ca", "require TCP clients to present a certificate issued by this PEM CA (mTLS)"),
     file("token-file", "require `authorization: Bearer <token>` on TCP calls; the file holds the token"),
+    file(
+      "read-only-token-file",
+      "also accept this token on TCP calls, for methods that change nothing only (PermissionDenied for others)",
+    ),
     id("uid", "owner of the socket file"),
     id("gid", "group of the socket file"),
     {

@@ -3,7 +3,7 @@ import { Code, createContextValues } from "@connectrpc/connect";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type { HttpExchange, HttpHandler } from "../rpc/exchange.js";
 import { fromBase64, grpcWebTrailerFrame, toBase64Frames } from "../rpc/grpc-web-frames.js";
-import { createBearerCheck } from "../rpc/interceptors/auth.js";
+import { type BearerTokens, createAccessCheck, type Refusal } from "../rpc/interceptors/auth.js";
 import { type RpcProtocol, rpcProtocolOf } from "../rpc/protocol.js";
 import { statusResponse } from "../rpc/status-response.js";
 import type { Upstream } from "./upstream.js";
@@ -27,8 +27,10 @@ const NOT_SERVING = Buffer.from([0, 0, 0, 0, 2, 0x08, 0x02]);
 
 /** Options of {@link createForwarder}. */
 export interface ForwarderOptions {
-  /** Bearer token every call that did not arrive on the unix socket must carry; it is not forwarded. */
-  readonly token?: string | undefined;
+  /** Bearer tokens of calls that did not arrive on the unix socket (see `createAccessCheck`); not forwarded. */
+  readonly tokens?: BearerTokens | undefined;
+  /** Told of each call the tokens refused. */
+  readonly onRefused?: ((refusal: Refusal, path: string) => void) | undefined;
   /** Requests that are no RPC: the web app, or 404. */
   readonly fallback: HttpHandler;
 }
@@ -43,7 +45,7 @@ export interface ForwarderOptions {
  * upstream one, and an upstream reset ends the client's call.
  */
 export function createForwarder(upstream: Upstream, options: ForwarderOptions): HttpHandler {
-  const check = options.token === undefined ? undefined : createBearerCheck(options.token);
+  const check = options.tokens === undefined ? undefined : createAccessCheck(options.tokens);
   return (exchange) => {
     const header = new Headers({ "content-type": String(exchange.headers["content-type"] ?? "") });
     const protocol = rpcProtocolOf({ method: exchange.method, url: exchange.url, header });
@@ -58,9 +60,11 @@ export function createForwarder(upstream: Upstream, options: ForwarderOptions): 
     }
     if (check !== undefined && !exchange.viaUnixSocket) {
       const authorization = exchange.headers.authorization;
-      const problem = check(typeof authorization === "string" ? authorization : undefined);
-      if (problem !== undefined) {
-        answer(exchange, statusResponse(protocol, Code.Unauthenticated, problem));
+      const path = exchange.url.split("?", 1)[0] ?? exchange.url;
+      const refusal = check(typeof authorization === "string" ? authorization : undefined, path);
+      if (refusal !== undefined) {
+        options.onRefused?.(refusal, path);
+        answer(exchange, statusResponse(protocol, refusal.code, refusal.message));
         return;
       }
     }

@@ -371,6 +371,40 @@ describe("bearer token (--token-file)", () => {
   });
 });
 
+describe("read-only token (--read-only-token-file)", () => {
+  let daemon: BerthdProcess;
+  let url: string;
+  beforeAll(async () => {
+    await writeFile(file("read-only-token"), "berth-read-only-3f9a\n", { mode: 0o600 });
+    daemon = await startBerthdProcess({
+      extraArgs: [
+        ...["--listen", "127.0.0.1:0", "--token-file", file("token")],
+        ...["--read-only-token-file", file("read-only-token")],
+      ],
+    });
+    url = loopbackUrl(daemon);
+  });
+  afterAll(() => daemon.dispose());
+
+  for (const protocol of ["grpc", "connect"] as const) {
+    it(`may read but not write over ${protocol}: PermissionDenied, logged with the method`, async () => {
+      const id = `read-only-${protocol}`;
+      await containersOver({ address: url, protocol, token: TOKEN }).create({ container: newContainer({ id }) });
+      const reader = containersOver({ address: url, protocol, token: "berth-read-only-3f9a" });
+      expect((await reader.get({ id })).container?.id).toBe(id);
+      expect(await statusOf(reader.delete({ id }))).toEqual({
+        code: "PermissionDenied",
+        message:
+          "the read-only token may not call containerd.services.containers.v1.Containers/Delete: it changes containerd's state",
+      });
+      expect((await reader.get({ id })).container?.id).toBe(id);
+      expect(daemon.stderr()).toMatch(
+        /"method":"containerd.services.containers.v1.Containers\/Delete","code":"PermissionDenied","credential":"read-only token"/,
+      );
+    });
+  }
+});
+
 describe("the berth CLI over TLS", () => {
   it("connects with --tls-ca, and with --tls-cert/--tls-key to a berthd that requires client certificates", async () => {
     const daemon = await startBerthdProcess({

@@ -13,6 +13,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONTAINERD_METHODS } from "../../src/rpc/interceptors/method-access.js";
 import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
 import { type ContainerdProcess, CTR, createContainerd } from "../support/containerd-process.js";
 import { buildBusyboxImage } from "../support/oci-image.js";
@@ -158,6 +159,30 @@ describe("berthd in front of containerd", () => {
       await guarded.dispose();
     }
   });
+
+  it("refuses the read-only token on every method that changes something, and lets it read", async () => {
+    const tokenFile = join(directory, "read-only-token");
+    await writeFile(tokenFile, "look-only\n", { mode: 0o600 });
+    const guarded = await startBerthdProcess({
+      tcp: true,
+      extraArgs: ["--containerd", containerd.socket, "--read-only-token-file", tokenFile],
+    });
+    try {
+      const authorization = "Bearer look-only";
+      for (const [service, methods] of Object.entries(CONTAINERD_METHODS.changes)) {
+        for (const method of methods) {
+          const refused = await grpcCall(guarded.tcpUrl as string, `/${service}/${method}`, { authorization });
+          expect({ method, status: refused.status }).toEqual({ method, status: "7" });
+        }
+      }
+      expect((await grpcCall(guarded.tcpUrl as string, VERSION_PATH, { authorization })).status).toBe("0");
+      expect(guarded.stderr()).toMatch(
+        /"method":"containerd.services.tasks.v1.Tasks\/Kill".*"credential":"read-only token"/,
+      );
+    } finally {
+      await guarded.dispose();
+    }
+  }, 30_000);
 
   it("answers Unavailable naming containerd's socket while containerd is down, and reconnects", async () => {
     expect((await grpcCall(berthd.tcpUrl as string, HEALTH_PATH)).message).toEqual(Buffer.from([0x08, 0x01]));

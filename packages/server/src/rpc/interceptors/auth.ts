@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { BlockList, isIPv4, isIPv6 } from "node:net";
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { isReadOnlyMethod } from "./method-access.js";
 
 /**
  * Whether the call arrived on the unix socket. Its file permissions decide who
@@ -15,19 +16,70 @@ const BEARER = /^bearer +(\S+)$/i;
 /** Printable ASCII without spaces: anything else could never be sent in the header. */
 const TOKEN_SYNTAX = /^[\x21-\x7e]+$/;
 
+/** The bearer tokens of the TCP listener. */
+export interface BearerTokens {
+  /** May call every method (`--token-file`). */
+  readonly full?: string | undefined;
+  /** May call only methods that change nothing (`--read-only-token-file`). */
+  readonly readOnly?: string | undefined;
+}
+
+/** A call refused by {@link createAccessCheck}. */
+export interface Refusal {
+  readonly code: Code.Unauthenticated | Code.PermissionDenied;
+  readonly message: string;
+  /** The credential presented, for the log: `read-only token`, or none. */
+  readonly credential?: string;
+}
+
 /**
- * Requires `authorization: Bearer <token>` on every call that did not arrive on
- * the unix socket, else fails with Unauthenticated. The comparison takes the
- * same time whatever the presented token, and no message repeats it. Both of
- * berthd's call paths (the Connect adapter and the gRPC fast path) run this one
- * interceptor.
+ * Decides whether a call over TCP with `authorization` may call the method at
+ * `path`: Unauthenticated without a token that matches, PermissionDenied for
+ * the read-only token on a method that changes something (see
+ * `method-access.ts`). Undefined when the call may go on.
  */
-export function createTokenInterceptor(token: string): Interceptor {
-  const check = createBearerCheck(token);
+export function createAccessCheck(
+  tokens: BearerTokens,
+): (authorization: string | undefined, path: string) => Refusal | undefined {
+  const full = tokens.full === undefined ? undefined : createBearerCheck(tokens.full);
+  const readOnly = tokens.readOnly === undefined ? undefined : createBearerCheck(tokens.readOnly);
+  return (authorization, path) => {
+    const fullProblem = full?.(authorization);
+    if (full !== undefined && fullProblem === undefined) return undefined;
+    const readOnlyProblem = readOnly?.(authorization);
+    if (readOnly !== undefined && readOnlyProblem === undefined) {
+      if (isReadOnlyMethod(path)) return undefined;
+      return {
+        code: Code.PermissionDenied,
+        message: `the read-only token may not call ${path.slice(1)}: it changes containerd's state`,
+        credential: "read-only token",
+      };
+    }
+    const message = fullProblem ?? readOnlyProblem ?? "invalid bearer token";
+    return { code: Code.Unauthenticated, message };
+  };
+}
+
+/**
+ * Requires a bearer token (see {@link createAccessCheck}) on every call that
+ * did not arrive on the unix socket. The comparison takes the same time
+ * whatever the presented token, and no message repeats it. Both of berthd's
+ * call paths (the Connect adapter and the gRPC fast path) run this one
+ * interceptor; `onRefused` hears of each call it refuses.
+ */
+export function createTokenInterceptor(
+  tokens: BearerTokens,
+  onRefused: (refusal: Refusal, path: string) => void = () => undefined,
+): Interceptor {
+  const check = createAccessCheck(tokens);
   return (next) => async (request) => {
     if (request.contextValues.get(viaUnixSocketKey)) return next(request);
-    const problem = check(request.header.get("authorization") ?? undefined);
-    if (problem !== undefined) throw new ConnectError(problem, Code.Unauthenticated);
+    const path = `/${request.service.typeName}/${request.method.name}`;
+    const refusal = check(request.header.get("authorization") ?? undefined, path);
+    if (refusal !== undefined) {
+      onRefused(refusal, path);
+      throw new ConnectError(refusal.message, refusal.code);
+    }
     return next(request);
   };
 }
