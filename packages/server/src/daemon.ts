@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { type BerthdLimits, DEFAULT_LIMITS, type LimitOverrides, resolveLimits } from "./config.js";
 import { createExchange, type Exchange } from "./events/exchange.js";
 import { createForwarder } from "./gateway/forward.js";
+import { createGatewayMetrics } from "./gateway/metrics.js";
 import { createUpstream } from "./gateway/upstream.js";
 import { createLocal } from "./local/index.js";
 import { sweepExpiredLeases } from "./local/lease-expiry.js";
@@ -206,11 +207,18 @@ async function standalone(options: BerthdOptions, limits: BerthdLimits): Promise
 function gateway(options: BerthdOptions, socketPath: string): Mode {
   const upstream = createUpstream(socketPath);
   const logger = options.logger;
+  const metrics = createGatewayMetrics(() => upstream.up);
+  const tokens = tokensOf(options);
   const forward = (fallback: HttpHandler) =>
-    createForwarder(upstream, { tokens: tokensOf(options), onRefused: refusalLogger(logger), fallback });
+    createForwarder(upstream, { tokens, metrics, onRefused: refusalLogger(logger), fallback });
+  const check = tokens === undefined ? undefined : createAccessCheck(tokens);
+  const tcp = withMetricsEndpoint(
+    { registry: metrics.registry, authorize: (authorization) => check?.(authorization, METRICS_READ) === undefined },
+    forward(options.webRoot === undefined ? notFound : createStaticHandler(options.webRoot)),
+  );
   return {
     unix: forward(notFound),
-    tcp: forward(options.webRoot === undefined ? notFound : createStaticHandler(options.webRoot)),
+    tcp,
     stopping() {
       // Open calls finish within the grace period; the upstream connection closes after them.
     },

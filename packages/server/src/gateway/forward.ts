@@ -6,6 +6,7 @@ import { fromBase64, grpcWebTrailerFrame, toBase64Frames } from "../rpc/grpc-web
 import { type BearerTokens, createAccessCheck, type Refusal } from "../rpc/interceptors/auth.js";
 import { type RpcProtocol, rpcProtocolOf } from "../rpc/protocol.js";
 import { statusResponse } from "../rpc/status-response.js";
+import type { ForwardedCall, GatewayMetrics } from "./metrics.js";
 import type { Upstream } from "./upstream.js";
 
 /** Request headers that belong to one HTTP hop and are not forwarded. */
@@ -20,6 +21,9 @@ const HOP_BY_HOP = new Set([
   "http2-settings",
 ]);
 
+/** gRPC's status code for success, which Connect's `Code` does not name. */
+const OK = 0;
+
 /** The health service's Check, which berthd answers itself while containerd is unreachable. */
 const HEALTH_CHECK = "/grpc.health.v1.Health/Check";
 /** A `grpc.health.v1.HealthCheckResponse` with status NOT_SERVING (field 1 = 2), enveloped. */
@@ -29,6 +33,8 @@ const NOT_SERVING = Buffer.from([0, 0, 0, 0, 2, 0x08, 0x02]);
 export interface ForwarderOptions {
   /** Bearer tokens of calls that did not arrive on the unix socket (see `createAccessCheck`); not forwarded. */
   readonly tokens?: BearerTokens | undefined;
+  /** Measures each forwarded call. */
+  readonly metrics?: GatewayMetrics | undefined;
   /** Told of each call the tokens refused. */
   readonly onRefused?: ((refusal: Refusal, path: string) => void) | undefined;
   /** Requests that are no RPC: the web app, or 404. */
@@ -58,9 +64,9 @@ export function createForwarder(upstream: Upstream, options: ForwarderOptions): 
       answer(exchange, statusResponse(protocol, Code.Unimplemented, message));
       return;
     }
+    const path = exchange.url.split("?", 1)[0] ?? exchange.url;
     if (check !== undefined && !exchange.viaUnixSocket) {
       const authorization = exchange.headers.authorization;
-      const path = exchange.url.split("?", 1)[0] ?? exchange.url;
       const refusal = check(typeof authorization === "string" ? authorization : undefined, path);
       if (refusal !== undefined) {
         options.onRefused?.(refusal, path);
@@ -68,11 +74,28 @@ export function createForwarder(upstream: Upstream, options: ForwarderOptions): 
         return;
       }
     }
-    forward(upstream, exchange, protocol).catch(() => exchange.fail());
+    const call = options.metrics?.start(path);
+    forward(upstream, exchange, protocol, call).then(
+      (code) => call?.end(code),
+      () => {
+        call?.end(Code.Unknown);
+        exchange.fail();
+      },
+    );
   };
 }
 
-async function forward(upstream: Upstream, exchange: HttpExchange, protocol: GatewayProtocol): Promise<void> {
+/**
+ * Forwards one call and answers it; resolves with the gRPC status code it
+ * ended with (Unknown when containerd's answer carried none, as when it reset
+ * the stream).
+ */
+async function forward(
+  upstream: Upstream,
+  exchange: HttpExchange,
+  protocol: GatewayProtocol,
+  call: ForwardedCall | undefined,
+): Promise<number> {
   // Every forwarded call may stream its request: the gateway does not know the method.
   const request = exchange.universalRequest(createContextValues(), true);
   let session: http2.ClientHttp2Session;
@@ -80,9 +103,12 @@ async function forward(upstream: Upstream, exchange: HttpExchange, protocol: Gat
     session = await upstream.session();
   } catch (error) {
     // Health says what it is asked: containerd is not serving. Every other call fails as grpc-go's would.
-    if (protocol === "grpc" && exchange.url === HEALTH_CHECK) await exchange.answer(notServing());
-    else await exchange.answer(statusResponse(protocol, Code.Unavailable, (error as Error).message));
-    return;
+    if (protocol === "grpc" && exchange.url === HEALTH_CHECK) {
+      await exchange.answer(notServing());
+      return OK;
+    }
+    await exchange.answer(statusResponse(protocol, Code.Unavailable, (error as Error).message));
+    return Code.Unavailable;
   }
   const stream = session.request(
     { ":method": "POST", ":path": exchange.url, ...forwardedHeaders(exchange.rawHeaders, protocol) },
@@ -92,23 +118,40 @@ async function forward(upstream: Upstream, exchange: HttpExchange, protocol: Gat
   const cancel = () => stream.close(http2.constants.NGHTTP2_CANCEL);
   if (request.signal.aborted) cancel();
   request.signal.addEventListener("abort", cancel, { once: true });
-  const body = request.body as AsyncIterable<Uint8Array>;
+  const requestBody = request.body as AsyncIterable<Uint8Array>;
+  const body = counted(requestBody, call?.received) ?? requestBody;
   void sendRequest(protocol === "grpc-web-text" ? fromBase64(body) : body, stream).catch(cancel);
   let response: UpstreamResponse;
   try {
     response = await responseHeaders(stream);
   } catch {
-    await exchange.answer(
-      statusResponse(
-        protocol,
-        Code.Unavailable,
-        `containerd (${upstream.socketPath}) closed the stream before answering`,
-      ),
-    );
-    return;
+    const message = `containerd (${upstream.socketPath}) closed the stream before answering`;
+    await exchange.answer(statusResponse(protocol, Code.Unavailable, message));
+    return request.signal.aborted ? Code.Canceled : Code.Unavailable;
   }
-  await exchange.answer(translateResponse(protocol, response, stream));
-  request.signal.removeEventListener("abort", cancel);
+  const translated = translateResponse(protocol, response, stream);
+  try {
+    await exchange.answer({ ...translated.answer, body: counted(translated.answer.body, call?.sent) });
+  } finally {
+    request.signal.removeEventListener("abort", cancel);
+  }
+  if (request.signal.aborted) return Code.Canceled;
+  const status = translated.status();
+  return status === undefined ? Code.Unknown : Number(status);
+}
+
+/** `body` with each chunk's size told to `count`. */
+function counted(
+  body: AsyncIterable<Uint8Array> | undefined,
+  count: ((bytes: number) => void) | undefined,
+): AsyncIterable<Uint8Array> | undefined {
+  if (body === undefined || count === undefined) return body;
+  return (async function* () {
+    for await (const chunk of body) {
+      count(chunk.length);
+      yield chunk;
+    }
+  })();
 }
 
 type GatewayProtocol = Extract<RpcProtocol, "grpc" | "grpc-web" | "grpc-web-text">;
@@ -176,7 +219,7 @@ function translateResponse(
   protocol: GatewayProtocol,
   response: UpstreamResponse,
   stream: http2.ClientHttp2Stream,
-): UniversalServerResponse {
+): { readonly answer: UniversalServerResponse; status(): string | undefined } {
   const status = Number(response.headers[":status"] ?? 200);
   const header = toHeaders(response.headers);
   const trailer = new Headers();
@@ -186,9 +229,11 @@ function translateResponse(
     });
   });
   const trailersOnly = response.endStream;
+  const headerStatus = header.get("grpc-status") ?? undefined;
+  const grpcStatus = () => headerStatus ?? trailer.get("grpc-status") ?? undefined;
   if (protocol === "grpc") {
-    if (trailersOnly) return { status, header };
-    return { status, header, body: messagesOf(stream), trailer };
+    if (trailersOnly) return { answer: { status, header }, status: grpcStatus };
+    return { answer: { status, header, body: messagesOf(stream), trailer }, status: grpcStatus };
   }
   // gRPC-Web: the status travels in the body's trailer frame, also for a trailers-only answer.
   const statusFields = new Headers();
@@ -204,7 +249,8 @@ function translateResponse(
     protocol === "grpc-web-text" ? "application/grpc-web-text+proto" : "application/grpc-web+proto",
   );
   const frames = grpcWebBody(trailersOnly ? undefined : messagesOf(stream), trailersOnly ? statusFields : trailer);
-  return { status, header, body: protocol === "grpc-web-text" ? toBase64Frames(frames) : frames };
+  const body = protocol === "grpc-web-text" ? toBase64Frames(frames) : frames;
+  return { answer: { status, header, body }, status: grpcStatus };
 }
 
 async function* messagesOf(stream: http2.ClientHttp2Stream): AsyncIterable<Uint8Array> {

@@ -142,6 +142,26 @@ describe("berthd in front of containerd", () => {
     expect(trailer.subarray(5).toString()).toMatch(/grpc-status: 0\r\n/);
   });
 
+  it("counts forwarded calls by method and code, bytes each way, and containerd's reachability on /metrics", async () => {
+    const text = await (await fetch(`${berthd.tcpUrl}/metrics`)).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    expect(
+      value(
+        /^grpc_server_handled_total\{[^}]*grpc_service="containerd.services.version.v1.Version",grpc_method="Version",grpc_code="OK"\} (\d+)$/m,
+      ),
+    ).toBeGreaterThan(0);
+    expect(value(/^grpc_server_handled_total\{[^}]*grpc_method="Get",grpc_code="NotFound"\} (\d+)$/m)).toBeGreaterThan(
+      0,
+    );
+    expect(
+      value(
+        /^berth_gateway_bytes_total\{[^}]*grpc_service="containerd.services.content.v1.Content",grpc_method="Write",direction="received"\} (\d+)$/m,
+      ),
+    ).toBeGreaterThan(1_000_000);
+    expect(text).toMatch(/^berth_upstream_up 1$/m);
+    expect(text).toMatch(/^grpc_server_handling_seconds_bucket\{/m);
+  });
+
   it("requires the bearer token on TCP when --token-file is given, not on the unix socket", async () => {
     const tokenFile = join(directory, "token");
     await writeFile(tokenFile, "s3cret\n", { mode: 0o600 });

@@ -74,6 +74,16 @@ const READ_PATHS = new Set(
   Object.entries(READS).flatMap(([service, methods]) => methods.map((method) => `/${service}/${method}`)),
 );
 
+const KNOWN_PATHS = new Set([
+  ...READ_PATHS,
+  ...Object.entries(CHANGES).flatMap(([service, methods]) => methods.map((method) => `/${service}/${method}`)),
+]);
+
+/** Whether `path` is a method of a service Berth knows (a bounded set, for metric labels). */
+export function isKnownMethod(path: string): boolean {
+  return KNOWN_PATHS.has(path);
+}
+
 /** Whether the method at `path` (`/package.Service/Method`) only reads. */
 export function isReadOnlyMethod(path: string): boolean {
   return READ_PATHS.has(path.split("?", 1)[0] ?? path);
