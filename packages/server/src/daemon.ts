@@ -1,12 +1,24 @@
 import { join } from "node:path";
-import { Code, createConnectRouter } from "@connectrpc/connect";
+import { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
+import {
+  Code,
+  type ConnectRouter,
+  createConnectRouter,
+  createServiceImplSpec,
+  type Interceptor,
+  type ServiceImpl,
+  type ServiceImplSpec,
+} from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { type BerthdLimits, DEFAULT_LIMITS, type LimitOverrides, resolveLimits } from "./config.js";
 import { createExchange, type Exchange } from "./events/exchange.js";
+import { createEventFeed } from "./gateway/event-feed.js";
 import { createForwarder } from "./gateway/forward.js";
 import { createGatewayMetrics } from "./gateway/metrics.js";
 import { createUpstream } from "./gateway/upstream.js";
+import { createEventsLocal } from "./local/events.js";
 import { createLocal } from "./local/index.js";
 import { sweepExpiredLeases } from "./local/lease-expiry.js";
 import { createRpcHandler } from "./rpc/dispatcher.js";
@@ -114,7 +126,9 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
     },
   };
   const mode =
-    options.containerd === undefined ? await standalone(options, resolved) : gateway(options, options.containerd);
+    options.containerd === undefined
+      ? await standalone(options, resolved)
+      : gateway(options, options.containerd, resolved);
   const listeners: Listener[] = [];
   try {
     const tcpHandler = withOriginGuard(
@@ -204,13 +218,34 @@ async function standalone(options: BerthdOptions, limits: BerthdLimits): Promise
 }
 
 /** Gateway: containerd at `socketPath` holds the records; berthd forwards every call to it. */
-function gateway(options: BerthdOptions, socketPath: string): Mode {
+function gateway(options: BerthdOptions, socketPath: string, limits: BerthdLimits): Mode {
   const upstream = createUpstream(socketPath);
   const logger = options.logger;
   const metrics = createGatewayMetrics(() => upstream.up);
   const tokens = tokensOf(options);
-  const forward = (fallback: HttpHandler) =>
-    createForwarder(upstream, { tokens, metrics, onRefused: refusalLogger(logger), fallback });
+  // Events.Subscribe is served from one shared subscription to containerd; everything else is forwarded.
+  const exchange = createExchange({
+    queueLimit: limits.maxQueuedEvents,
+    queueBytesLimit: limits.maxQueuedEventBytes,
+    onOverflow: (why) => logger.warn({ limit: "event queue" }, `cut off: ${why}`),
+  });
+  const feed = createEventFeed(upstream, exchange);
+  const events = createEventsLocal({ exchange });
+  const subscribeOnly: Partial<ServiceImpl<typeof Events>> = {
+    subscribe: (request, context) => events.subscribe(request.filters, context.signal),
+  };
+  const subscriptions = rpcChain(
+    [createServiceImplSpec<typeof Events>(Events, subscribeOnly)],
+    callInterceptors(logger, tokens, undefined),
+    limits,
+    [Events],
+    (router) => router.service(Events, subscribeOnly),
+  );
+  const forward = (fallback: HttpHandler): HttpHandler => {
+    const forwarder = createForwarder(upstream, { tokens, metrics, onRefused: refusalLogger(logger), fallback });
+    const subscribe = subscriptions(forwarder);
+    return (request) => (request.url === SUBSCRIBE_PATH ? subscribe(request) : forwarder(request));
+  };
   const check = tokens === undefined ? undefined : createAccessCheck(tokens);
   const tcp = withMetricsEndpoint(
     { registry: metrics.registry, authorize: (authorization) => check?.(authorization, METRICS_READ) === undefined },
@@ -220,7 +255,9 @@ function gateway(options: BerthdOptions, socketPath: string): Mode {
     unix: forward(notFound),
     tcp,
     stopping() {
-      // Open calls finish within the grace period; the upstream connection closes after them.
+      // Subscriptions never end by themselves: end them so the drain can finish.
+      feed.close();
+      exchange.close();
     },
     async close() {
       upstream.close();
@@ -276,35 +313,8 @@ export function createHandlers(
       writeFailure: () => store.writeFailure(),
     },
   );
-  // Interceptors run outermost first: metrics and the logger see the mapped status.
-  const interceptors = [
-    ...(options.metrics === undefined ? [] : [options.metrics.interceptor]),
-    createLoggingInterceptor(logger),
-    ...(options.tokens === undefined ? [] : [createTokenInterceptor(options.tokens, refusalLogger(logger))]),
-    // Failures of the server's own are logged here, once; every call is logged at debug by the logger above.
-    createErrorInterceptor(({ method, error }) =>
-      logger.error({ method, code: Code[error.code], err: error.rawMessage }, "call failed"),
-    ),
-  ];
-  const messageLimits = { readMaxBytes: limits.maxMessageBytes, writeMaxBytes: limits.maxMessageBytes };
-  const fastPath = createGrpcFastPath({
-    implementations,
-    interceptors,
-    contextValues: requestContextValues,
-    ...messageLimits,
-  });
-  // The same compressions as the Connect adapter accepts by default.
-  const payloads = createPayloadRegistry(SERVED_SERVICES);
-  const router = createConnectRouter({
-    interceptors,
-    jsonOptions: { registry: payloads },
-    acceptCompression: [compressionGzip, compressionBrotli],
-    ...messageLimits,
-  });
-  createRoutes(implementations)(router);
-  const pipeline = createRpcPipeline(router.handlers, createJsonCodec(payloads));
-  const rpc = (fallback: HttpHandler) =>
-    createRpcHandler({ fastPath, pipeline, contextValues: requestContextValues, fallback });
+  const interceptors = callInterceptors(logger, options.tokens, options.metrics);
+  const rpc = rpcChain(implementations, interceptors, limits, SERVED_SERVICES, createRoutes(implementations));
   const unix = rpc(notFound);
   const tcp = rpc(options.webRoot === undefined ? notFound : createStaticHandler(options.webRoot));
   if (options.metrics === undefined) return { unix, tcp };
@@ -325,6 +335,62 @@ function webAppPlugin(listening: boolean, webRoot: string | undefined): PluginCa
   if (webRoot === undefined) return { skipped: "no built web app (--web-root)" };
   return { root: webRoot };
 }
+
+/**
+ * The interceptors every call of berthd's own services runs under, outermost
+ * first: metrics and the logger see the mapped status.
+ */
+function callInterceptors(
+  logger: Logger,
+  tokens: BearerTokens | undefined,
+  metrics: BerthdMetrics | undefined,
+): Interceptor[] {
+  return [
+    ...(metrics === undefined ? [] : [metrics.interceptor]),
+    createLoggingInterceptor(logger),
+    ...(tokens === undefined ? [] : [createTokenInterceptor(tokens, refusalLogger(logger))]),
+    // Failures of the server's own are logged here, once; every call is logged at debug by the logger above.
+    createErrorInterceptor(({ method, error }) =>
+      logger.error({ method, code: Code[error.code], err: error.rawMessage }, "call failed"),
+    ),
+  ];
+}
+
+/**
+ * The RPC step of a request chain over service implementations: the gRPC fast
+ * path where it applies, Connect's handlers (gRPC, gRPC-Web, Connect and its
+ * JSON) otherwise, both under `interceptors`; what is no RPC goes to the
+ * fallback given last.
+ */
+function rpcChain(
+  implementations: readonly ServiceImplSpec[],
+  interceptors: Interceptor[],
+  limits: BerthdLimits,
+  services: readonly DescService[],
+  routes: (router: ConnectRouter) => void,
+): (fallback: HttpHandler) => HttpHandler {
+  const messageLimits = { readMaxBytes: limits.maxMessageBytes, writeMaxBytes: limits.maxMessageBytes };
+  const fastPath = createGrpcFastPath({
+    implementations,
+    interceptors,
+    contextValues: requestContextValues,
+    ...messageLimits,
+  });
+  const payloads = createPayloadRegistry(services);
+  const router = createConnectRouter({
+    interceptors,
+    jsonOptions: { registry: payloads },
+    // The same compressions as the Connect adapter accepts by default.
+    acceptCompression: [compressionGzip, compressionBrotli],
+    ...messageLimits,
+  });
+  routes(router);
+  const pipeline = createRpcPipeline(router.handlers, createJsonCodec(payloads));
+  return (fallback) => createRpcHandler({ fastPath, pipeline, contextValues: requestContextValues, fallback });
+}
+
+/** The one containerd method the gateway serves itself, from its shared subscription. */
+const SUBSCRIBE_PATH = "/containerd.services.events.v1.Events/Subscribe";
 
 /** A scrape of /metrics reads, as a health check does: either token may make it. */
 const METRICS_READ = "/grpc.health.v1.Health/Check";

@@ -35,6 +35,12 @@ export interface Exchange {
   readonly subscribers: number;
   /** Ends every subscription cleanly (shutdown); later subscriptions end at once. */
   close(): void;
+  /**
+   * Ends the subscriptions of now with Unavailable and `reason`, once each has
+   * read what was published before (the source of events was lost); later
+   * subscriptions are served as usual.
+   */
+  interrupt(reason: string): void;
 }
 
 interface Subscriber {
@@ -42,7 +48,9 @@ interface Subscriber {
   /** Sequence number of the next envelope it reads. */
   cursor: number;
   wake: (() => void) | undefined;
-  ended: "overflow" | "closed" | undefined;
+  ended: "overflow" | "closed" | "interrupted" | undefined;
+  /** Why it was interrupted. */
+  interruption: string | undefined;
   /** Which bound it broke, once cut off: `1024 events`. */
   overflow: string | undefined;
 }
@@ -79,7 +87,7 @@ export function createExchange(options: ExchangeOptions = {}): Exchange {
   /** Bytes published from sequence number `seq` on. */
   const bytesFrom = (seq: number) => (seq < next() ? published - (log[seq - base] as Entry).start : 0);
 
-  const end = (subscriber: Subscriber, why: "overflow" | "closed") => {
+  const end = (subscriber: Subscriber, why: "overflow" | "closed" | "interrupted") => {
     subscriber.ended ??= why;
     subscriber.wake?.();
   };
@@ -135,6 +143,7 @@ export function createExchange(options: ExchangeOptions = {}): Exchange {
         wake: undefined,
         ended: undefined,
         overflow: undefined,
+        interruption: undefined,
       };
       subscribers.add(subscriber);
       // Forget the subscriber at once: a transport may never resume a cancelled stream to run `finally`.
@@ -156,6 +165,7 @@ export function createExchange(options: ExchangeOptions = {}): Exchange {
             if (subscriber.accept(entry.envelope)) yield entry.envelope;
             continue;
           }
+          if (subscriber.ended === "interrupted") throw unavailable(subscriber.interruption ?? "event source lost");
           await new Promise<void>((resolve) => {
             subscriber.wake = resolve;
           });
@@ -174,6 +184,13 @@ export function createExchange(options: ExchangeOptions = {}): Exchange {
     close() {
       closed = true;
       for (const subscriber of subscribers) end(subscriber, "closed");
+    },
+
+    interrupt(reason) {
+      for (const subscriber of subscribers) {
+        subscriber.interruption ??= reason;
+        end(subscriber, "interrupted");
+      }
     },
   };
 }

@@ -122,6 +122,40 @@ describe("berthd in front of containerd", () => {
     );
   }, 60_000);
 
+  it("fans one subscription to containerd out to many clients, each with its own filters, also over Connect JSON", async () => {
+    const all = execFile(CTR, ["--address", berthd.socket, "events"]);
+    const filtered = execFile(CTR, ["--address", berthd.socket, "events", 'topic=="/namespaces/create"']);
+    const json = fetch(`${berthd.tcpUrl}/containerd.services.events.v1.Events/Subscribe`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+json", "connect-timeout-ms": "3000" },
+      body: connectEnvelope({ filters: ['topic=="/namespaces/create"'] }),
+    });
+    const outputs = [all, filtered].map((child) => {
+      let text = "";
+      child.stdout?.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      return () => text;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await ctr(berthd.socket, "namespaces", "create", "fanned")).code).toBe(0);
+    expect((await ctr(berthd.socket, "namespaces", "label", "fanned", "k=v")).code).toBe(0);
+    const deadline = Date.now() + 5000;
+    while (!(outputs[0]?.() ?? "").includes("/namespaces/update") && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    all.kill();
+    filtered.kill();
+    expect(outputs[0]?.()).toMatch(/\/namespaces\/create .*"name":"fanned"/);
+    expect(outputs[0]?.()).toMatch(/\/namespaces\/update/);
+    expect(outputs[1]?.()).toMatch(/\/namespaces\/create/);
+    expect(outputs[1]?.()).not.toMatch(/\/namespaces\/update/);
+    // Connect JSON: one envelope with the event, then the end of the stream when the deadline passes.
+    const text = Buffer.from(await (await json).arrayBuffer()).toString("latin1");
+    expect(text).toContain('"topic":"/namespaces/create"');
+    expect(text).toContain('"event":{"name":"fanned","@type":"containerd.events.NamespaceCreate"}');
+  });
+
   it("forwards gRPC over TCP and gRPC-Web over HTTP/1.1", async () => {
     const direct = await grpcCall(`unix:${containerd.socket}`);
     const overTcp = await grpcCall(berthd.tcpUrl as string);
@@ -206,8 +240,14 @@ describe("berthd in front of containerd", () => {
 
   it("answers Unavailable naming containerd's socket while containerd is down, and reconnects", async () => {
     expect((await grpcCall(berthd.tcpUrl as string, HEALTH_PATH)).message).toEqual(Buffer.from([0x08, 0x01]));
+    // A subscription open while containerd goes away ends with a clean error.
+    const watcher = ctr(berthd.socket, "events");
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await containerd.stop();
     try {
+      const ended = await watcher;
+      expect(ended.code).toBe(1);
+      expect(ended.stderr).toContain(`lost containerd's events (${containerd.socket})`);
       const down = await ctr(berthd.socket, "version");
       expect(down.code).toBe(1);
       expect(down.stderr).toContain(`dial unix ${containerd.socket}`);
@@ -260,4 +300,13 @@ function grpcCall(
     });
     stream.end(Buffer.alloc(5));
   });
+}
+
+/** A Connect streaming request body: one JSON message in its envelope. */
+function connectEnvelope(message: unknown): Buffer {
+  const json = Buffer.from(JSON.stringify(message));
+  const envelope = Buffer.alloc(5 + json.length);
+  envelope.writeUInt32BE(json.length, 1);
+  json.copy(envelope, 5);
+  return envelope;
 }
