@@ -87,6 +87,7 @@ export class H2Exchange implements HttpExchange {
     // once (curl reports a reset that meets its upload as an error), then tell it to
     // stop (RFC 9113 §8.1). The unread bytes stay bounded by MAX_UNREAD_BYTES.
     if (stream.localClosed && !stream.remoteClosed) {
+      body.discard();
       await Promise.race([body.ended, new Promise((resolve) => setTimeout(resolve, EARLY_ANSWER_GRACE_MS).unref())]);
       if (!stream.remoteClosed) stream.reset(ErrorCode.NO_ERROR);
     }
@@ -110,11 +111,17 @@ export class H2Exchange implements HttpExchange {
   }
 }
 
-/** A request body as the async iterable Connect reads, from the stream's DATA frames. */
+/**
+ * A request body as the async iterable Connect reads, from the stream's DATA
+ * frames. The client may send only as much as has been read (HTTP/2 flow
+ * control, granted as chunks are taken), so a slow reader holds a fast sender
+ * back instead of berthd holding what it sent.
+ */
 class RequestBody implements AsyncIterable<Uint8Array> {
   private readonly chunks: Buffer[] = [];
   private unread = 0;
   private finished = false;
+  private discarding = false;
   private wake: (() => void) | undefined;
   private markEnded: () => void = () => undefined;
   /** Settles when the request has ended or the stream is gone. */
@@ -122,16 +129,29 @@ class RequestBody implements AsyncIterable<Uint8Array> {
     this.markEnded = resolve;
   });
 
-  constructor(stream: H2Stream) {
+  constructor(private readonly stream: H2Stream) {
     if (stream.remoteClosed) this.close();
+    stream.consumeByReading();
     stream.onData = (chunk) => {
+      if (this.discarding) {
+        stream.consumed(chunk.length);
+        return;
+      }
       this.chunks.push(chunk);
       this.unread += chunk.length;
-      // The transport grants window as data arrives: a handler that stops reading must not hold it all.
+      // Flow control bounds what is unread by the stream's window; this bounds a peer that ignores it.
       if (this.unread > MAX_UNREAD_BYTES) stream.reset(ErrorCode.ENHANCE_YOUR_CALM);
       this.notify();
     };
     stream.onEnd = () => this.close();
+  }
+
+  /** The answer is complete: what the client still sends is dropped, and it may send it all. */
+  discard(): void {
+    this.discarding = true;
+    this.stream.consumed(this.unread);
+    this.chunks.length = 0;
+    this.unread = 0;
   }
 
   /** The request ended, or the stream is gone: the body ends where it is. */
@@ -146,6 +166,7 @@ class RequestBody implements AsyncIterable<Uint8Array> {
       const chunk = this.chunks.shift();
       if (chunk !== undefined) {
         this.unread -= chunk.length;
+        this.stream.consumed(chunk.length);
         yield chunk;
         continue;
       }

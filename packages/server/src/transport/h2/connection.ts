@@ -227,7 +227,9 @@ export class H2Connection implements StreamOwner {
       this.resetStream(stream, ErrorCode.PROTOCOL_ERROR);
       return;
     }
-    if (!endStream) this.grant(stream.id, stream.receiveWindow, payload.length);
+    // Padding is not body: it is granted back at once. The body is granted now, or as it is consumed.
+    const granted = stream.grantsOnConsumption ? payload.length - data.length : payload.length;
+    if (!endStream && granted > 0) this.grant(stream.id, stream.receiveWindow, granted);
     if (data.length > 0) stream.onData?.(data);
     if (endStream) stream.receiveEnd();
   }
@@ -409,6 +411,10 @@ export class H2Connection implements StreamOwner {
   release(stream: StreamState): void {
     this.forget(stream);
     stream.terminate(ErrorCode.NO_ERROR);
+  }
+
+  grantWindow(stream: StreamState, bytes: number): void {
+    this.grant(stream.id, stream.receiveWindow, bytes);
   }
 
   private forget(stream: StreamState, closedBy: ClosedBy = stream.remoteClosed ? "peer" : "local"): void {

@@ -19,6 +19,8 @@ export interface StreamOwner {
   resetStream(stream: StreamState, code: number): void;
   /** Forgets a stream closed in both directions. */
   release(stream: StreamState): void;
+  /** Gives the peer back `bytes` of the stream's receive window (and the connection's share). */
+  grantWindow(stream: StreamState, bytes: number): void;
   /** Whether the socket has more buffered than it should. */
   readonly congested: boolean;
 }
@@ -66,6 +68,8 @@ export class StreamState {
   lastProgress = this.openedAt;
   /** Set for calls that stream requests: no request timeout applies. */
   requestMayStayOpen = false;
+  /** Set when the handler grants the receive window itself, as it consumes the body ({@link H2Stream.consumeByReading}). */
+  grantsOnConsumption = false;
   private drainWaiters: (() => void)[] = [];
   /** The request's content-length, when it gave one. */
   private declaredBodyLength: number | undefined;
@@ -146,6 +150,16 @@ export class StreamState {
    * The request may stay open as long as the call runs (client and bidi
    * streams): the request timeout does not apply to it.
    */
+  /** The handler will tell of each body byte it consumed; the window is granted then, not on arrival. */
+  grantOnConsumption(): void {
+    this.grantsOnConsumption = true;
+  }
+
+  /** `bytes` of the request body were consumed: the peer may send as many more. */
+  consumed(bytes: number): void {
+    if (this.grantsOnConsumption && !this.closed && !this.remoteClosed) this.owner.grantWindow(this, bytes);
+  }
+
   keepRequestOpen(): void {
     this.requestMayStayOpen = true;
   }
@@ -324,6 +338,20 @@ export class H2Stream {
   /** Ends the response: with trailers, or with an empty END_STREAM DATA frame. */
   end(trailers?: readonly string[]): void {
     this.state.end(trailers);
+  }
+
+  /**
+   * From now on the peer may send only as much request body as the handler
+   * has consumed, told with {@link consumed}: HTTP/2 flow control then holds a
+   * fast sender back instead of berthd buffering what it sends.
+   */
+  consumeByReading(): void {
+    this.state.grantOnConsumption();
+  }
+
+  /** `bytes` of the request body were consumed (see {@link consumeByReading}). */
+  consumed(bytes: number): void {
+    this.state.consumed(bytes);
   }
 
   /** The request may stay open as long as the call runs (client and bidi streams): no request timeout. */
