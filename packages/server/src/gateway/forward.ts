@@ -6,6 +6,13 @@ import { fromBase64, grpcWebTrailerFrame, toBase64Frames } from "../rpc/grpc-web
 import { type BearerTokens, createAccessCheck, type Refusal } from "../rpc/interceptors/auth.js";
 import { type RpcProtocol, rpcProtocolOf } from "../rpc/protocol.js";
 import { statusResponse } from "../rpc/status-response.js";
+import {
+  connectToGrpcHeaders,
+  type GrpcOutcome,
+  streamResponseFromGrpc,
+  unaryRequestAsGrpc,
+  unaryResponseFromGrpc,
+} from "./connect-binary.js";
 import type { ForwardedCall, GatewayMetrics } from "./metrics.js";
 import type { Upstream } from "./upstream.js";
 
@@ -59,8 +66,10 @@ export function createForwarder(upstream: Upstream, options: ForwarderOptions): 
       options.fallback(exchange);
       return;
     }
-    if (protocol !== "grpc" && protocol !== "grpc-web" && protocol !== "grpc-web-text") {
-      const message = "berthd in front of containerd forwards gRPC and gRPC-Web; the Connect protocol is not served";
+    if (!isBinary(protocol, exchange)) {
+      // Connect's JSON would need every service's schema; containerd's are not all in Berth.
+      const message =
+        "berthd in front of containerd forwards binary messages only (gRPC, gRPC-Web, Connect with application/proto)";
       answer(exchange, statusResponse(protocol, Code.Unimplemented, message));
       return;
     }
@@ -120,7 +129,9 @@ async function forward(
   request.signal.addEventListener("abort", cancel, { once: true });
   const requestBody = request.body as AsyncIterable<Uint8Array>;
   const body = counted(requestBody, call?.received) ?? requestBody;
-  void sendRequest(protocol === "grpc-web-text" ? fromBase64(body) : body, stream).catch(cancel);
+  const upstreamBody =
+    protocol === "grpc-web-text" ? fromBase64(body) : protocol === "connect-unary" ? unaryRequestAsGrpc(body) : body;
+  void sendRequest(upstreamBody, stream).catch(cancel);
   let response: UpstreamResponse;
   try {
     response = await responseHeaders(stream);
@@ -131,7 +142,8 @@ async function forward(
   }
   const translated = translateResponse(protocol, response, stream);
   try {
-    await exchange.answer({ ...translated.answer, body: counted(translated.answer.body, call?.sent) });
+    const answered = await translated.answer;
+    await exchange.answer({ ...answered, body: counted(answered.body, call?.sent) });
   } finally {
     request.signal.removeEventListener("abort", cancel);
   }
@@ -154,7 +166,16 @@ function counted(
   })();
 }
 
-type GatewayProtocol = Extract<RpcProtocol, "grpc" | "grpc-web" | "grpc-web-text">;
+type GatewayProtocol = RpcProtocol;
+
+/** A `grpc-message` as sent (percent-encoded), as text. */
+function decodeGrpcMessage(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
 
 /** The request's own headers, for containerd: hop-by-hop ones and Berth's credential left out, gRPC's content type upstream. */
 function forwardedHeaders(rawHeaders: readonly string[], protocol: GatewayProtocol): http2.OutgoingHttpHeaders {
@@ -167,11 +188,25 @@ function forwardedHeaders(rawHeaders: readonly string[], protocol: GatewayProtoc
     const previous = headers[name];
     headers[name] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
   }
+  if (protocol === "connect-unary" || protocol === "connect-stream") connectToGrpcHeaders(headers);
   if (protocol !== "grpc") {
     headers["content-type"] = "application/grpc";
     headers.te = "trailers";
   }
   return headers;
+}
+
+/** Whether the call's messages are protobuf binary, which the gateway can forward without their schema. */
+function isBinary(protocol: RpcProtocol, exchange: HttpExchange): boolean {
+  const type = String(exchange.headers["content-type"] ?? "").toLowerCase();
+  switch (protocol) {
+    case "connect-unary":
+      return exchange.method === "POST" && /^application\/proto(?:;|$)/.test(type);
+    case "connect-stream":
+      return /^application\/connect\+proto(?:;|$)/.test(type);
+    default:
+      return !/\+json(?:;|$)/.test(type);
+  }
 }
 
 /** Copies the request body upstream, waiting whenever containerd's window is full. */
@@ -219,7 +254,7 @@ function translateResponse(
   protocol: GatewayProtocol,
   response: UpstreamResponse,
   stream: http2.ClientHttp2Stream,
-): { readonly answer: UniversalServerResponse; status(): string | undefined } {
+): { readonly answer: UniversalServerResponse | Promise<UniversalServerResponse>; status(): string | undefined } {
   const status = Number(response.headers[":status"] ?? 200);
   const header = toHeaders(response.headers);
   const trailer = new Headers();
@@ -234,6 +269,26 @@ function translateResponse(
   if (protocol === "grpc") {
     if (trailersOnly) return { answer: { status, header }, status: grpcStatus };
     return { answer: { status, header, body: messagesOf(stream), trailer }, status: grpcStatus };
+  }
+  if (protocol === "connect-unary" || protocol === "connect-stream") {
+    const messages = trailersOnly ? undefined : messagesOf(stream);
+    const outcome = (): GrpcOutcome => {
+      const fields = trailersOnly ? header : trailer;
+      const metadata = new Headers();
+      fields.forEach((value, name) => {
+        if (!name.startsWith("grpc-")) metadata.append(name, value);
+      });
+      return {
+        code: Number(grpcStatus() ?? Code.Unknown),
+        message: decodeGrpcMessage(fields.get("grpc-message") ?? ""),
+        metadata,
+      };
+    };
+    const answer =
+      protocol === "connect-unary"
+        ? unaryResponseFromGrpc(header, messages, outcome)
+        : streamResponseFromGrpc(header, messages, outcome);
+    return { answer, status: grpcStatus };
   }
   // gRPC-Web: the status travels in the body's trailer frame, also for a trailers-only answer.
   const statusFields = new Headers();

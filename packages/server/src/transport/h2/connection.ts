@@ -72,8 +72,13 @@ export class H2Connection implements StreamOwner {
     this.receiveWindow = new ReceiveWindow(options.connectionWindow);
     this.reader = new FrameReader((type, flags, id, payload) => this.onFrame(type, flags, id, payload));
     this.writer = new FrameWriter(socket, () => this.onSocketDrain());
-    this.sender = new SendScheduler(this.writer, this.peer, budget, options, (stream, reason) =>
-      this.cut(stream, reason),
+    this.sender = new SendScheduler(
+      this.writer,
+      this.peer,
+      budget,
+      options,
+      (stream, reason) => this.cut(stream, reason),
+      () => this.floods.sent(),
     );
     this.done = new Promise((resolve) => socket.once("close", () => resolve()));
     socket.on("data", (chunk: Buffer) => this.receive(chunk));

@@ -13,6 +13,8 @@ export class FloodGuard {
   private readonly pings: RateCounter;
   private readonly settings: RateCounter;
   private readonly empty: RateCounter;
+  /** Whether berthd sent DATA or HEADERS since the peer's last PING. */
+  private sentSincePing = true;
 
   constructor(
     private readonly budget: ServerBudget,
@@ -38,12 +40,21 @@ export class FloodGuard {
         return;
       }
       case FrameType.PING:
-        if ((flags & Flag.ACK) === 0 && this.pings.hit(now)) this.flood("PING");
+        if ((flags & Flag.ACK) !== 0) return;
+        // A PING that follows an answer is a client measuring the link (grpc-go's BDP estimate pings at
+        // every burst of a bulk read); only PINGs with nothing sent in between count, as grpc-go counts them.
+        if (this.sentSincePing) this.sentSincePing = false;
+        else if (this.pings.hit(now)) this.flood("PING");
         return;
       case FrameType.SETTINGS:
         if ((flags & Flag.ACK) === 0 && this.settings.hit(now)) this.flood("SETTINGS");
         return;
     }
+  }
+
+  /** berthd sent DATA or HEADERS: the next PING is not counted. */
+  sent(): void {
+    this.sentSincePing = true;
   }
 
   private flood(what: string): never {

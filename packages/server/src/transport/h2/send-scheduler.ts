@@ -27,6 +27,8 @@ export class SendScheduler {
     private readonly limits: H2Limits,
     /** Cuts a stream off for a limit. */
     private readonly cut: (stream: StreamState, reason: LimitReason) => void,
+    /** Told whenever a stream's DATA or HEADERS are queued. */
+    private readonly onSend: () => void = () => undefined,
   ) {}
 
   /** Queues a stream's data if the pending-bytes limits allow, and sends what the windows allow. */
@@ -73,6 +75,7 @@ export class SendScheduler {
       this.window -= chunk.length;
       stream.sendWindow -= chunk.length;
       const last = stream.ending && stream.pendingBytes === 0 && stream.finalBlock === undefined;
+      this.onSend();
       this.writer.queue(frameHeader(chunk.length, FrameType.DATA, last ? Flag.END_STREAM : 0, stream.id), chunk);
       if (last) {
         this.blocked.delete(stream);
@@ -104,6 +107,7 @@ export class SendScheduler {
   sendHeaderBlock(stream: StreamState, block: Buffer, endStream: boolean): void {
     const endFlag = endStream ? Flag.END_STREAM : 0;
     const maxFrame = this.peer.maxFrame;
+    this.onSend();
     if (block.length <= maxFrame) {
       this.writer.queue(frameHeader(block.length, FrameType.HEADERS, endFlag | Flag.END_HEADERS, stream.id), block);
       return;
