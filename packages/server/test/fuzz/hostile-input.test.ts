@@ -29,10 +29,11 @@ import { rawGrpcCall } from "../support/grpc-raw.js";
 const CONCURRENCY = 8;
 /**
  * Growth of berthd's resident memory over the whole suite that still counts as bounded. The
- * 16 MiB and 100,000-label bodies leave V8's heap at 190-240 MiB above the start (it does not
- * give pages back without pressure); a leak per call would pass this within the first batches.
+ * 16 MiB and 100,000-label bodies leave V8's heap 136-330 MiB above the start (18 CI runs on
+ * 2026-12-06; it does not give pages back without pressure, and how much it keeps depends on
+ * what else the machine runs); a leak per call would pass this within the first batches.
  */
-const RSS_GROWTH_LIMIT_MIB = 320;
+const RSS_GROWTH_LIMIT_MIB = 448;
 /** A pathological regex over a 1 MB value must not hold a call (or the event loop) longer than this. */
 const REGEX_CALL_LIMIT_MS = 5_000;
 

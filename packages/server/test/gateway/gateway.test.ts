@@ -208,10 +208,11 @@ describe("berthd in front of containerd", () => {
       await rm(blob, { force: true });
     }
     // Flow control on both sides holds the blob in containerd and ctr, not in berthd: its RSS grows by
-    // what its garbage collector lets accumulate (measured +78 MiB for 64 MiB, +87 for 256, +126 for 512).
+    // what its garbage collector lets accumulate (measured +78 MiB for 64 MiB, +87-131 for 256, +126
+    // for 512), never by the blob, which either direction buffered whole would add.
     const growthMiB = (peak - before) / 1024 / 1024;
     console.log(`gateway content: ${size / 1024 / 1024} MiB each way, berthd peak RSS +${growthMiB.toFixed(1)} MiB`);
-    expect(growthMiB).toBeLessThan(SIZE_MIB / 2);
+    expect(growthMiB).toBeLessThan(SIZE_MIB);
   }, 120_000);
 
   it("serves the Connect protocol with binary messages, as the web app's client speaks it", async () => {
