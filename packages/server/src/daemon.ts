@@ -24,13 +24,7 @@ import { sweepExpiredLeases } from "./local/lease-expiry.js";
 import { createRpcHandler } from "./rpc/dispatcher.js";
 import { answerText, type HttpHandler } from "./rpc/exchange.js";
 import { createGrpcFastPath } from "./rpc/grpc-fast-path.js";
-import {
-  type BearerTokens,
-  checkTcpAccess,
-  createAccessCheck,
-  createTokenInterceptor,
-  type Refusal,
-} from "./rpc/interceptors/auth.js";
+import { type BearerTokens, checkTcpAccess, createTokenInterceptor, type Refusal } from "./rpc/interceptors/auth.js";
 import { createErrorInterceptor } from "./rpc/interceptors/errors.js";
 import { createLoggingInterceptor } from "./rpc/interceptors/logging.js";
 import { type BerthdMetrics, createMetrics } from "./rpc/interceptors/metrics.js";
@@ -246,9 +240,8 @@ function gateway(options: BerthdOptions, socketPath: string, limits: BerthdLimit
     const subscribe = subscriptions(forwarder);
     return (request) => (request.url === SUBSCRIBE_PATH ? subscribe(request) : forwarder(request));
   };
-  const check = tokens === undefined ? undefined : createAccessCheck(tokens);
   const tcp = withMetricsEndpoint(
-    { registry: metrics.registry, authorize: (authorization) => check?.(authorization, METRICS_READ) === undefined },
+    { registry: metrics.registry, tokens },
     forward(options.webRoot === undefined ? notFound : createStaticHandler(options.webRoot)),
   );
   return {
@@ -318,15 +311,7 @@ export function createHandlers(
   const unix = rpc(notFound);
   const tcp = rpc(options.webRoot === undefined ? notFound : createStaticHandler(options.webRoot));
   if (options.metrics === undefined) return { unix, tcp };
-  const check = options.tokens === undefined ? undefined : createAccessCheck(options.tokens);
-  const withMetrics = withMetricsEndpoint(
-    {
-      registry: options.metrics.registry,
-      authorize: (authorization) => check?.(authorization, METRICS_READ) === undefined,
-    },
-    tcp,
-  );
-  return { unix, tcp: withMetrics };
+  return { unix, tcp: withMetricsEndpoint({ registry: options.metrics.registry, tokens: options.tokens }, tcp) };
 }
 
 /** The dashboard's plugin entry: served where there is a TCP listener and a built web app. */
@@ -391,9 +376,6 @@ function rpcChain(
 
 /** The one containerd method the gateway serves itself, from its shared subscription. */
 const SUBSCRIBE_PATH = "/containerd.services.events.v1.Events/Subscribe";
-
-/** A scrape of /metrics reads, as a health check does: either token may make it. */
-const METRICS_READ = "/grpc.health.v1.Health/Check";
 
 /** The TCP listener's tokens, if any is given. */
 function tokensOf(options: BerthdOptions): BearerTokens | undefined {

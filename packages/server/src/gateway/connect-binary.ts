@@ -1,10 +1,10 @@
 import type { Code } from "@connectrpc/connect";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
+import { bodyOf } from "../rpc/exchange.js";
+import { connectEndStream } from "../rpc/status-response.js";
 
 const ENVELOPE_HEADER_BYTES = 5;
-/** The flag of a Connect stream's last envelope, which carries the end-of-stream JSON. */
-const END_STREAM_FLAG = 0b10;
 
 /** A Connect request's headers for containerd: its deadline as `grpc-timeout`, Connect's own headers dropped. */
 export function connectToGrpcHeaders(headers: Record<string, string | string[]>): void {
@@ -58,11 +58,11 @@ export async function unaryResponseFromGrpc(
   if (code !== 0) {
     responseHeader.set("content-type", "application/json");
     const error = Buffer.from(JSON.stringify({ code: codeToString(code as Code), message }));
-    return { status: codeToHttpStatus(code as Code), header: responseHeader, body: once(error) };
+    return { status: codeToHttpStatus(code as Code), header: responseHeader, body: bodyOf(error) };
   }
   const body = Buffer.concat(chunks);
   responseHeader.set("content-type", "application/proto");
-  return { status: 200, header: responseHeader, body: once(body.subarray(ENVELOPE_HEADER_BYTES)) };
+  return { status: 200, header: responseHeader, body: bodyOf(body.subarray(ENVELOPE_HEADER_BYTES)) };
 }
 
 /**
@@ -90,20 +90,10 @@ export function streamResponseFromGrpc(
       metadata.forEach((value, name) => {
         trailers[name] = [...(trailers[name] ?? []), value];
       });
-      const end = {
+      yield connectEndStream({
         ...(code === 0 ? {} : { error: { code: codeToString(code as Code), message } }),
         metadata: trailers,
-      };
-      const json = Buffer.from(JSON.stringify(end));
-      const envelope = Buffer.alloc(ENVELOPE_HEADER_BYTES + json.length);
-      envelope[0] = END_STREAM_FLAG;
-      envelope.writeUInt32BE(json.length, 1);
-      json.copy(envelope, ENVELOPE_HEADER_BYTES);
-      yield envelope;
+      });
     })(),
   };
-}
-
-async function* once(chunk: Uint8Array): AsyncIterable<Uint8Array> {
-  yield chunk;
 }

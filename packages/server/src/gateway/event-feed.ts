@@ -2,6 +2,7 @@ import http2 from "node:http2";
 import { EnvelopeSchema } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Exchange } from "../events/exchange.js";
+import { wholeEnvelopes } from "../rpc/grpc-web-frames.js";
 import type { Upstream } from "./upstream.js";
 
 const SUBSCRIBE_PATH = "/containerd.services.events.v1.Events/Subscribe";
@@ -44,40 +45,33 @@ export function createEventFeed(upstream: Upstream, exchange: Exchange): EventFe
   };
 
   /** Relays one subscription until it ends; resolves with why it ended. */
-  const subscribeOnce = (session: http2.ClientHttp2Session) =>
-    new Promise<string>((resolve) => {
-      const stream = session.request({
-        ":method": "POST",
-        ":path": SUBSCRIBE_PATH,
-        "content-type": "application/grpc",
-        te: "trailers",
-      });
-      current = stream;
-      let pending: Buffer = Buffer.alloc(0);
-      stream.on("data", (chunk: Buffer) => {
-        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-        while (pending.length >= ENVELOPE_HEADER_BYTES) {
-          const end = ENVELOPE_HEADER_BYTES + pending.readUInt32BE(1);
-          if (pending.length < end) break;
-          exchange.publish(fromBinary(EnvelopeSchema, pending.subarray(ENVELOPE_HEADER_BYTES, end)));
-          pending = pending.subarray(end);
-        }
-      });
-      let status: string | undefined;
-      stream.on("response", (headers) => {
-        if (headers["grpc-status"] !== undefined)
-          status = `status ${headers["grpc-status"]}: ${headers["grpc-message"] ?? ""}`;
-      });
-      stream.on("trailers", (trailers) => {
-        status = `status ${trailers["grpc-status"]}: ${trailers["grpc-message"] ?? ""}`;
-      });
-      stream.on("error", () => undefined);
-      stream.on("close", () => {
-        current = undefined;
-        resolve(status ?? "the stream ended");
-      });
-      stream.end(SUBSCRIBE_ALL);
+  const subscribeOnce = async (session: http2.ClientHttp2Session): Promise<string> => {
+    const stream = session.request({
+      ":method": "POST",
+      ":path": SUBSCRIBE_PATH,
+      "content-type": "application/grpc",
+      te: "trailers",
     });
+    current = stream;
+    let status: string | undefined;
+    const describe = (fields: http2.IncomingHttpHeaders) => {
+      if (fields["grpc-status"] !== undefined)
+        status = `status ${fields["grpc-status"]}: ${fields["grpc-message"] ?? ""}`;
+    };
+    stream.on("response", describe);
+    stream.on("trailers", describe);
+    stream.end(SUBSCRIBE_ALL);
+    try {
+      for await (const envelope of wholeEnvelopes(stream)) {
+        exchange.publish(fromBinary(EnvelopeSchema, envelope.subarray(ENVELOPE_HEADER_BYTES)));
+      }
+    } catch (error) {
+      status ??= (error as Error).message;
+    } finally {
+      current = undefined;
+    }
+    return status ?? "the stream ended";
+  };
 
   void run();
   return {

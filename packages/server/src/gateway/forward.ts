@@ -1,7 +1,8 @@
 import http2 from "node:http2";
 import { Code, createContextValues } from "@connectrpc/connect";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
-import type { HttpExchange, HttpHandler } from "../rpc/exchange.js";
+import { bodyOf, type HttpExchange, type HttpHandler } from "../rpc/exchange.js";
+import { decodeGrpcMessage } from "../rpc/grpc-message.js";
 import { fromBase64, grpcWebTrailerFrame, toBase64Frames } from "../rpc/grpc-web-frames.js";
 import { type BearerTokens, createAccessCheck, type Refusal } from "../rpc/interceptors/auth.js";
 import { type RpcProtocol, rpcProtocolOf } from "../rpc/protocol.js";
@@ -102,7 +103,7 @@ export function createForwarder(upstream: Upstream, options: ForwarderOptions): 
 async function forward(
   upstream: Upstream,
   exchange: HttpExchange,
-  protocol: GatewayProtocol,
+  protocol: RpcProtocol,
   call: ForwardedCall | undefined,
 ): Promise<number> {
   // Every forwarded call may stream its request: the gateway does not know the method.
@@ -166,19 +167,8 @@ function counted(
   })();
 }
 
-type GatewayProtocol = RpcProtocol;
-
-/** A `grpc-message` as sent (percent-encoded), as text. */
-function decodeGrpcMessage(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
-
 /** The request's own headers, for containerd: hop-by-hop ones and Berth's credential left out, gRPC's content type upstream. */
-function forwardedHeaders(rawHeaders: readonly string[], protocol: GatewayProtocol): http2.OutgoingHttpHeaders {
+function forwardedHeaders(rawHeaders: readonly string[], protocol: RpcProtocol): http2.OutgoingHttpHeaders {
   const headers: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] as string).toLowerCase();
@@ -251,7 +241,7 @@ function responseHeaders(stream: http2.ClientHttp2Stream): Promise<UpstreamRespo
  * answer). For gRPC-Web the status moves into a trailer frame after the messages.
  */
 function translateResponse(
-  protocol: GatewayProtocol,
+  protocol: RpcProtocol,
   response: UpstreamResponse,
   stream: http2.ClientHttp2Stream,
 ): { readonly answer: UniversalServerResponse | Promise<UniversalServerResponse>; status(): string | undefined } {
@@ -337,9 +327,7 @@ function notServing(): UniversalServerResponse {
   return {
     status: 200,
     header: new Headers({ "content-type": "application/grpc" }),
-    body: (async function* () {
-      yield NOT_SERVING;
-    })(),
+    body: bodyOf(NOT_SERVING),
     trailer: new Headers({ "grpc-status": "0" }),
   };
 }

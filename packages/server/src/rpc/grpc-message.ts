@@ -26,13 +26,21 @@ export function encodeGrpcMessage(text: string): string {
  * {@link encodeGrpcMessage} does. A value that does not decode is left as is.
  */
 export function reencodeGrpcMessage(uriEncoded: string): string {
-  let text: string;
+  const text = percentDecoded(uriEncoded);
+  return text === undefined ? uriEncoded : encodeGrpcMessage(text);
+}
+
+/** A `grpc-message` as sent (percent-encoded) as text; a value that does not decode is taken as it is. */
+export function decodeGrpcMessage(value: string): string {
+  return percentDecoded(value) ?? value;
+}
+
+function percentDecoded(value: string): string | undefined {
   try {
-    text = decodeURIComponent(uriEncoded);
+    return decodeURIComponent(value);
   } catch {
-    return uriEncoded;
+    return undefined;
   }
-  return encodeGrpcMessage(text);
 }
 
 function isPlain(text: string): boolean {

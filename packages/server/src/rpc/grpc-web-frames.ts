@@ -24,7 +24,7 @@ export function grpcWebTrailerFrame(trailer: Headers): Uint8Array {
  * (Connect writes it with `encodeURIComponent`). Message frames pass unchanged.
  */
 export async function* withSpecTrailers(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  for await (const frame of frames(body)) {
+  for await (const frame of wholeEnvelopes(body)) {
     yield (frame[0] ?? 0) & TRAILER_FLAG ? rewriteTrailerFrame(frame) : frame;
   }
 }
@@ -63,8 +63,12 @@ function* decodePieces(text: string): Iterable<Uint8Array> {
   }
 }
 
-/** Regroups a byte stream into whole frames, without copying a chunk that already is exactly one. */
-async function* frames(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+/**
+ * Regroups a byte stream of length-prefixed envelopes (gRPC, gRPC-Web and
+ * Connect share the 5-byte prefix) into whole ones, without copying a chunk
+ * that already is exactly one.
+ */
+export async function* wholeEnvelopes(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   let pending: Buffer = Buffer.alloc(0);
   for await (const chunk of body) {
     if (pending.length === 0 && isOneFrame(chunk)) {

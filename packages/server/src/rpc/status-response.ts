@@ -63,14 +63,20 @@ export function statusResponse(protocol: RpcProtocol, status: Code, message: str
         body: once(new TextEncoder().encode(JSON.stringify({ code: codeToString(status), message }))),
       };
     case "connect-stream": {
-      const end = new TextEncoder().encode(JSON.stringify({ error: { code: codeToString(status), message } }));
-      const envelope = new Uint8Array(5 + end.length);
-      envelope[0] = 0b10;
-      new DataView(envelope.buffer).setUint32(1, end.length);
-      envelope.set(end, 5);
-      return { status: 200, header: new Headers({ "content-type": "application/connect+json" }), body: once(envelope) };
+      const end = connectEndStream({ error: { code: codeToString(status), message } });
+      return { status: 200, header: new Headers({ "content-type": "application/connect+json" }), body: once(end) };
     }
   }
+}
+
+/** A Connect stream's last envelope: the end-of-stream flag, then `end` as JSON. */
+export function connectEndStream(end: object): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(end));
+  const envelope = new Uint8Array(5 + json.length);
+  envelope[0] = 0b10;
+  new DataView(envelope.buffer).setUint32(1, json.length);
+  envelope.set(json, 5);
+  return envelope;
 }
 
 async function* once(chunk: Uint8Array): AsyncIterable<Uint8Array> {

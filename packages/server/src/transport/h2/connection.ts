@@ -424,7 +424,7 @@ export class H2Connection implements StreamOwner {
 
   private forget(stream: StreamState, closedBy: ClosedBy = stream.remoteClosed ? "peer" : "local"): void {
     this.streams.delete(stream.id);
-    this.rememberClosed(stream.id, closedBy);
+    this.closedStreams.remember(stream.id, closedBy);
     this.sender.forget(stream);
     if (this.streams.size === 0) this.idleSince = Date.now();
     if (this.goingAway) this.closeWhenIdle();
@@ -433,7 +433,7 @@ export class H2Connection implements StreamOwner {
   /** Resets a stream berthd never served. */
   private refuse(id: number, code: number): void {
     this.queue(frame(FrameType.RST_STREAM, 0, id, uint32(code)));
-    this.rememberClosed(id, "local");
+    this.closedStreams.remember(id, "local");
   }
 
   /** A stream error on `id`, whether it is open or not. */
@@ -441,10 +441,6 @@ export class H2Connection implements StreamOwner {
     const stream = this.streams.get(id);
     if (stream === undefined) this.refuse(id, code);
     else this.resetStream(stream, code);
-  }
-
-  private rememberClosed(id: number, closedBy: ClosedBy): void {
-    this.closedStreams.remember(id, closedBy);
   }
 
   private queue(...buffers: Buffer[]): void {

@@ -1,11 +1,15 @@
 import type { Registry } from "prom-client";
 import { answerText, bodyOf, type HttpHandler } from "../../rpc/exchange.js";
+import { type BearerTokens, createAccessCheck } from "../../rpc/interceptors/auth.js";
+
+/** A scrape reads, as a health check does: the read-only token may make it too. */
+const SCRAPE_AS = "/grpc.health.v1.Health/Check";
 
 /** Options of {@link withMetricsEndpoint}. */
 export interface MetricsEndpointOptions {
   readonly registry: Registry;
-  /** Whether a scrape with this `authorization` header may read the metrics. */
-  readonly authorize: (authorization: string | undefined) => boolean;
+  /** The TCP listener's bearer tokens; a scrape needs one of them when given. */
+  readonly tokens?: BearerTokens | undefined;
 }
 
 /**
@@ -15,6 +19,7 @@ export interface MetricsEndpointOptions {
  * on to `next`.
  */
 export function withMetricsEndpoint(options: MetricsEndpointOptions, next: HttpHandler): HttpHandler {
+  const check = options.tokens === undefined ? undefined : createAccessCheck(options.tokens);
   return (exchange) => {
     const url = exchange.url;
     if (!url.startsWith("/metrics") || url.split("?", 1)[0] !== "/metrics" || exchange.viaUnixSocket) {
@@ -26,7 +31,7 @@ export function withMetricsEndpoint(options: MetricsEndpointOptions, next: HttpH
       return;
     }
     const authorization = exchange.headers.authorization;
-    if (!options.authorize(typeof authorization === "string" ? authorization : undefined)) {
+    if (check?.(typeof authorization === "string" ? authorization : undefined, SCRAPE_AS) !== undefined) {
       answerText(exchange, 401, "a bearer token is required\n", { "www-authenticate": "Bearer" });
       return;
     }
