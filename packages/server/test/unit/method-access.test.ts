@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ImageService, RuntimeService } from "@berth/gen/runtime/v1/api_pb.js";
 import { describe, expect, it } from "vitest";
 import { CONTAINERD_METHODS, isReadOnlyMethod } from "../../src/rpc/interceptors/method-access.js";
 
@@ -53,6 +54,26 @@ describe("the read-only credential's method table", () => {
 
   it("classifies every containerd method exactly once", () => {
     expect([...reads, ...changes].sort()).toEqual(methods);
+  });
+
+  it("classifies every method of CRI's runtime.v1 (as restated from containerd 1.6.20) exactly once", () => {
+    const cri = [RuntimeService, ImageService].flatMap((service) =>
+      service.methods.map((method) => `/${service.typeName}/${method.name}`),
+    );
+    expect(cri.length).toBeGreaterThan(30);
+    const readsAndChanges = [
+      ...Object.entries(CONTAINERD_METHODS.reads),
+      ...Object.entries(CONTAINERD_METHODS.changes),
+    ].flatMap(([service, methods]) => methods.map((method) => `/${service}/${method}`));
+    for (const path of cri) {
+      expect(
+        readsAndChanges.filter((classifiedPath) => classifiedPath === path),
+        path,
+      ).toHaveLength(1);
+    }
+    expect(isReadOnlyMethod("/runtime.v1.RuntimeService/ListContainers")).toBe(true);
+    expect(isReadOnlyMethod("/runtime.v1.RuntimeService/ExecSync")).toBe(false);
+    expect(isReadOnlyMethod("/runtime.v1.ImageService/PullImage")).toBe(false);
   });
 
   it("lets the read-only credential call the reading methods only", () => {

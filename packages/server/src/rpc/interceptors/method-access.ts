@@ -31,6 +31,8 @@ const READS: Record<string, readonly string[]> = {
     "ListContainerStats",
     "PodSandboxStats",
     "ListPodSandboxStats",
+    "GetContainerEvents",
+    // CRI's later versions (containerd 2.x); listed so a read-only credential may call them there.
     "ListMetricDescriptors",
     "ListPodSandboxMetrics",
   ],
@@ -68,6 +70,25 @@ const CHANGES: Record<string, readonly string[]> = {
     "Update",
   ],
   "containerd.services.version.v1.Version": [],
+  // Exec, Attach and PortForward hand out a URL that runs code in, or reaches into, a container.
+  "runtime.v1.RuntimeService": [
+    "RunPodSandbox",
+    "StopPodSandbox",
+    "RemovePodSandbox",
+    "CreateContainer",
+    "StartContainer",
+    "StopContainer",
+    "RemoveContainer",
+    "UpdateContainerResources",
+    "ReopenContainerLog",
+    "ExecSync",
+    "Exec",
+    "Attach",
+    "PortForward",
+    "UpdateRuntimeConfig",
+    "CheckpointContainer",
+  ],
+  "runtime.v1.ImageService": ["PullImage", "RemoveImage"],
 };
 
 const READ_PATHS = new Set(
