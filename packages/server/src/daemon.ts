@@ -1,5 +1,7 @@
 import { join } from "node:path";
 import { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
+import { ServerReflection as ServerReflectionV1 } from "@berth/gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1alpha } from "@berth/gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
 import {
   Code,
@@ -14,6 +16,7 @@ import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { type BerthdLimits, DEFAULT_LIMITS, type LimitOverrides, resolveLimits } from "./config.js";
 import { createExchange, type Exchange } from "./events/exchange.js";
+import { CONTAINERD_SERVICES } from "./gateway/containerd-api.js";
 import { createEventFeed } from "./gateway/event-feed.js";
 import { createForwarder } from "./gateway/forward.js";
 import { createGatewayMetrics } from "./gateway/metrics.js";
@@ -33,6 +36,7 @@ import { createRpcPipeline } from "./rpc/pipeline.js";
 import { requestContextValues } from "./rpc/request-context.js";
 import { createPayloadRegistry } from "./services/any-payloads.js";
 import { berthPlugins, type PluginCatalogOptions } from "./services/plugins.js";
+import { registerReflection } from "./services/reflection.js";
 import { createRoutes, createServiceImplementations, SERVED_SERVICES } from "./services/routes.js";
 import type { DaemonBuild } from "./services/version.js";
 import { openStore } from "./store/open.js";
@@ -228,17 +232,22 @@ function gateway(options: BerthdOptions, socketPath: string, limits: BerthdLimit
   const subscribeOnly: Partial<ServiceImpl<typeof Events>> = {
     subscribe: (request, context) => events.subscribe(request.filters, context.signal),
   };
-  const subscriptions = rpcChain(
+  // containerd has no reflection: berthd describes the services it knows containerd to serve.
+  const servedHere = rpcChain(
     [createServiceImplSpec<typeof Events>(Events, subscribeOnly)],
     callInterceptors(logger, tokens, undefined),
     limits,
-    [Events],
-    (router) => router.service(Events, subscribeOnly),
+    CONTAINERD_SERVICES,
+    (router) => {
+      router.service(Events, subscribeOnly);
+      registerReflection(router, [...CONTAINERD_SERVICES, ServerReflectionV1, ServerReflectionV1alpha]);
+    },
   );
+  const json = createJsonCodec(createPayloadRegistry(CONTAINERD_SERVICES));
   const forward = (fallback: HttpHandler): HttpHandler => {
-    const forwarder = createForwarder(upstream, { tokens, metrics, onRefused: refusalLogger(logger), fallback });
-    const subscribe = subscriptions(forwarder);
-    return (request) => (request.url === SUBSCRIBE_PATH ? subscribe(request) : forwarder(request));
+    const forwarder = createForwarder(upstream, { tokens, metrics, onRefused: refusalLogger(logger), fallback, json });
+    const here = servedHere(forwarder);
+    return (request) => (SERVED_BY_GATEWAY.has(request.url) ? here(request) : forwarder(request));
   };
   const tcp = withMetricsEndpoint(
     { registry: metrics.registry, tokens },
@@ -374,8 +383,15 @@ function rpcChain(
   return (fallback) => createRpcHandler({ fastPath, pipeline, contextValues: requestContextValues, fallback });
 }
 
-/** The one containerd method the gateway serves itself, from its shared subscription. */
-const SUBSCRIBE_PATH = "/containerd.services.events.v1.Events/Subscribe";
+/**
+ * What the gateway serves itself: containerd's Subscribe, from its one shared
+ * subscription, and gRPC reflection, which containerd lacks.
+ */
+const SERVED_BY_GATEWAY: ReadonlySet<string> = new Set([
+  "/containerd.services.events.v1.Events/Subscribe",
+  "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+  "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+]);
 
 /** The TCP listener's tokens, if any is given. */
 function tokensOf(options: BerthdOptions): BearerTokens | undefined {

@@ -1,10 +1,13 @@
 import http2 from "node:http2";
+import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, createContextValues } from "@connectrpc/connect";
-import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
+import type { UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { serveConnectJson, transcodesJson } from "../rpc/connect-json.js";
 import { bodyOf, type HttpExchange, type HttpHandler } from "../rpc/exchange.js";
 import { decodeGrpcMessage } from "../rpc/grpc-message.js";
 import { fromBase64, grpcWebTrailerFrame, toBase64Frames } from "../rpc/grpc-web-frames.js";
 import { type BearerTokens, createAccessCheck, type Refusal } from "../rpc/interceptors/auth.js";
+import type { JsonCodec } from "../rpc/json-codec.js";
 import { type RpcProtocol, rpcProtocolOf } from "../rpc/protocol.js";
 import { statusResponse } from "../rpc/status-response.js";
 import {
@@ -14,6 +17,7 @@ import {
   unaryRequestAsGrpc,
   unaryResponseFromGrpc,
 } from "./connect-binary.js";
+import { CONTAINERD_METHODS } from "./containerd-api.js";
 import type { ForwardedCall, GatewayMetrics } from "./metrics.js";
 import type { Upstream } from "./upstream.js";
 
@@ -47,6 +51,8 @@ export interface ForwarderOptions {
   readonly onRefused?: ((refusal: Refusal, path: string) => void) | undefined;
   /** Requests that are no RPC: the web app, or 404. */
   readonly fallback: HttpHandler;
+  /** Reads and writes Connect's JSON for the methods of `CONTAINERD_SERVICES`. */
+  readonly json: JsonCodec;
 }
 
 /**
@@ -67,14 +73,21 @@ export function createForwarder(upstream: Upstream, options: ForwarderOptions): 
       options.fallback(exchange);
       return;
     }
-    if (!isBinary(protocol, exchange)) {
-      // Connect's JSON would need every service's schema; containerd's are not all in Berth.
-      const message =
-        "berthd in front of containerd forwards binary messages only (gRPC, gRPC-Web, Connect with application/proto)";
-      answer(exchange, statusResponse(protocol, Code.Unimplemented, message));
-      return;
-    }
     const path = exchange.url.split("?", 1)[0] ?? exchange.url;
+    let json: { method: DescMethod; codec: JsonCodec } | undefined;
+    if (!isBinary(protocol, exchange)) {
+      const method = CONTAINERD_METHODS.get(path);
+      const transcodable = transcodesJson({ method: exchange.method, header: headersOf(exchange) });
+      if (method === undefined || !transcodable) {
+        const message =
+          method === undefined
+            ? `berthd knows no schema for ${path}, which Connect's JSON needs: send binary messages (application/proto)`
+            : "berthd translates Connect JSON only when it is POSTed uncompressed";
+        answer(exchange, statusResponse(protocol, Code.Unimplemented, message));
+        return;
+      }
+      json = { method, codec: options.json };
+    }
     if (check !== undefined && !exchange.viaUnixSocket) {
       const authorization = exchange.headers.authorization;
       const refusal = check(typeof authorization === "string" ? authorization : undefined, path);
@@ -85,7 +98,7 @@ export function createForwarder(upstream: Upstream, options: ForwarderOptions): 
       }
     }
     const call = options.metrics?.start(path);
-    forward(upstream, exchange, protocol, call).then(
+    forward(upstream, exchange, protocol, call, json).then(
       (code) => call?.end(code),
       () => {
         call?.end(Code.Unknown);
@@ -98,59 +111,105 @@ export function createForwarder(upstream: Upstream, options: ForwarderOptions): 
 /**
  * Forwards one call and answers it; resolves with the gRPC status code it
  * ended with (Unknown when containerd's answer carried none, as when it reset
- * the stream).
+ * the stream). A Connect JSON call (`json` given) is carried as the binary
+ * call of its method and its messages translated both ways.
  */
 async function forward(
   upstream: Upstream,
   exchange: HttpExchange,
   protocol: RpcProtocol,
   call: ForwardedCall | undefined,
+  json: { readonly method: DescMethod; readonly codec: JsonCodec } | undefined,
 ): Promise<number> {
   // Every forwarded call may stream its request: the gateway does not know the method.
   const request = exchange.universalRequest(createContextValues(), true);
-  let session: http2.ClientHttp2Session;
-  try {
-    session = await upstream.session();
-  } catch (error) {
-    // Health says what it is asked: containerd is not serving. Every other call fails as grpc-go's would.
-    if (protocol === "grpc" && exchange.url === HEALTH_CHECK) {
-      await exchange.answer(notServing());
-      return OK;
+  const headers = forwardedHeaders(exchange.url, exchange.rawHeaders, protocol);
+  if (json === undefined) {
+    const relayed = relay(upstream, request, headers, protocol, call);
+    try {
+      await exchange.answer(await relayed.response);
+    } finally {
+      relayed.done();
     }
-    await exchange.answer(statusResponse(protocol, Code.Unavailable, (error as Error).message));
-    return Code.Unavailable;
+    return relayed.code();
   }
-  const stream = session.request(
-    { ":method": "POST", ":path": exchange.url, ...forwardedHeaders(exchange.rawHeaders, protocol) },
-    { endStream: false },
-  );
-  stream.on("error", () => undefined);
-  const cancel = () => stream.close(http2.constants.NGHTTP2_CANCEL);
-  if (request.signal.aborted) cancel();
-  request.signal.addEventListener("abort", cancel, { once: true });
-  const requestBody = request.body as AsyncIterable<Uint8Array>;
-  const body = counted(requestBody, call?.received) ?? requestBody;
-  const upstreamBody =
-    protocol === "grpc-web-text" ? fromBase64(body) : protocol === "connect-unary" ? unaryRequestAsGrpc(body) : body;
-  void sendRequest(upstreamBody, stream).catch(cancel);
-  let response: UpstreamResponse;
+  let relayed: Relayed | undefined;
+  const serveBinary = (binary: UniversalServerRequest) => {
+    relayed = relay(upstream, binary, headers, protocol, call);
+    return relayed.response;
+  };
   try {
-    response = await responseHeaders(stream);
-  } catch {
-    const message = `containerd (${upstream.socketPath}) closed the stream before answering`;
-    await exchange.answer(statusResponse(protocol, Code.Unavailable, message));
-    return request.signal.aborted ? Code.Canceled : Code.Unavailable;
-  }
-  const translated = translateResponse(protocol, response, stream);
-  try {
-    const answered = await translated.answer;
-    await exchange.answer({ ...answered, body: counted(answered.body, call?.sent) });
+    await exchange.answer(await serveConnectJson(serveBinary, json.method, request, json.codec));
   } finally {
-    request.signal.removeEventListener("abort", cancel);
+    relayed?.done();
   }
-  if (request.signal.aborted) return Code.Canceled;
-  const status = translated.status();
-  return status === undefined ? Code.Unknown : Number(status);
+  // No relay: the request was no JSON of the method, and Connect's answer said so.
+  return relayed?.code() ?? Code.InvalidArgument;
+}
+
+/** One call on its way to containerd and back. */
+interface Relayed {
+  /** containerd's answer in the client's protocol, once its headers have come. */
+  readonly response: Promise<UniversalServerResponse>;
+  /** Call when the answer has been sent (or failed): stops relaying cancellation. */
+  done(): void;
+  /** The gRPC status code the call ended with, once its answer has been read. */
+  code(): number;
+}
+
+/** Sends `request` to containerd as gRPC with `headers`, and translates the answer. */
+function relay(
+  upstream: Upstream,
+  request: UniversalServerRequest,
+  headers: http2.OutgoingHttpHeaders,
+  protocol: RpcProtocol,
+  call: ForwardedCall | undefined,
+): Relayed {
+  let status: () => number = () => Code.Unknown;
+  let done = () => undefined as void;
+  const response = (async (): Promise<UniversalServerResponse> => {
+    let session: http2.ClientHttp2Session;
+    try {
+      session = await upstream.session();
+    } catch (error) {
+      // Health says what it is asked: containerd is not serving. Every other call fails as grpc-go's would.
+      if (protocol === "grpc" && headers[":path"] === HEALTH_CHECK) {
+        status = () => OK;
+        return notServing();
+      }
+      status = () => Code.Unavailable;
+      return statusResponse(protocol, Code.Unavailable, (error as Error).message);
+    }
+    const stream = session.request(headers, { endStream: false });
+    stream.on("error", () => undefined);
+    const cancel = () => stream.close(http2.constants.NGHTTP2_CANCEL);
+    if (request.signal.aborted) cancel();
+    request.signal.addEventListener("abort", cancel, { once: true });
+    done = () => request.signal.removeEventListener("abort", cancel);
+    const requestBody = request.body as AsyncIterable<Uint8Array>;
+    const sent = counted(requestBody, call?.received) ?? requestBody;
+    const upstreamBody =
+      protocol === "grpc-web-text" ? fromBase64(sent) : protocol === "connect-unary" ? unaryRequestAsGrpc(sent) : sent;
+    void sendRequest(upstreamBody, stream).catch(cancel);
+    let answered: UpstreamResponse;
+    try {
+      answered = await responseHeaders(stream);
+    } catch {
+      status = () => (request.signal.aborted ? Code.Canceled : Code.Unavailable);
+      const message = `containerd (${upstream.socketPath}) closed the stream before answering`;
+      return statusResponse(protocol, Code.Unavailable, message);
+    }
+    const translated = translateResponse(protocol, answered, stream);
+    status = () => {
+      if (request.signal.aborted) return Code.Canceled;
+      const code = translated.status();
+      return code === undefined ? Code.Unknown : Number(code);
+    };
+    const answer = await translated.answer;
+    const body = counted(answer.body, call?.sent);
+    return body === undefined ? answer : { ...answer, body };
+  })();
+  return { response, done: () => done(), code: () => status() };
 }
 
 /** `body` with each chunk's size told to `count`. */
@@ -168,8 +227,12 @@ function counted(
 }
 
 /** The request's own headers, for containerd: hop-by-hop ones and Berth's credential left out, gRPC's content type upstream. */
-function forwardedHeaders(rawHeaders: readonly string[], protocol: RpcProtocol): http2.OutgoingHttpHeaders {
-  const headers: Record<string, string | string[]> = {};
+function forwardedHeaders(
+  path: string,
+  rawHeaders: readonly string[],
+  protocol: RpcProtocol,
+): http2.OutgoingHttpHeaders {
+  const headers: Record<string, string | string[]> = { ":method": "POST", ":path": path };
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] as string).toLowerCase();
     const value = rawHeaders[i + 1] as string;
@@ -184,6 +247,16 @@ function forwardedHeaders(rawHeaders: readonly string[], protocol: RpcProtocol):
     headers.te = "trailers";
   }
   return headers;
+}
+
+/** The headers that decide whether a Connect call's JSON can be translated. */
+function headersOf(exchange: HttpExchange): Headers {
+  const header = new Headers();
+  for (const name of ["content-type", "content-encoding", "connect-content-encoding"]) {
+    const value = exchange.headers[name];
+    if (typeof value === "string") header.set(name, value);
+  }
+  return header;
 }
 
 /** Whether the call's messages are protobuf binary, which the gateway can forward without their schema. */

@@ -1,6 +1,6 @@
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { type DescMethod, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
+import type { UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type { JsonCodec } from "./json-codec.js";
 
 const JSON_TYPE = /^application\/(?:connect\+)?json(?:;.*)?$/i;
@@ -20,18 +20,22 @@ export function transcodesJson(request: Pick<UniversalServerRequest, "method" | 
   );
 }
 
+/** Serves a Connect call with binary messages (`application/proto`, `application/connect+proto`). */
+export type BinaryConnectCall = (request: UniversalServerRequest) => Promise<UniversalServerResponse>;
+
 /**
- * Serves a Connect JSON call (unary or streaming) through the binary handler:
+ * Serves a Connect JSON call (unary or streaming) of `method` as a binary one:
  * requests are read with the codec and sent as protobuf, answers are decoded
  * and written back with the codec, so containerd's JSON-valued Anys show as
  * JSON and round-trip byte for byte. Errors are JSON already and pass as they are.
  */
 export async function serveConnectJson(
-  handler: UniversalHandler,
+  serveBinary: BinaryConnectCall,
+  method: Pick<DescMethod, "input" | "output">,
   request: UniversalServerRequest,
   codec: JsonCodec,
 ): Promise<UniversalServerResponse> {
-  const { input, output } = handler.method;
+  const { input, output } = method;
   const streaming = /^application\/connect\+json/i.test(request.header.get("content-type") ?? "");
   const header = new Headers(request.header);
   header.set("content-type", streaming ? "application/connect+proto" : "application/proto");
@@ -56,7 +60,7 @@ export async function serveConnectJson(
   }
   let response: UniversalServerResponse;
   try {
-    response = await handler({ ...request, header, body: binary });
+    response = await serveBinary({ ...request, header, body: binary });
   } catch (error) {
     return invalidJson(error);
   }

@@ -55,7 +55,7 @@ export function createRpcPipeline(handlers: readonly UniversalHandler[], json?: 
         streamsRequest,
         answer: (request) =>
           json !== undefined && transcodesJson(request)
-            ? serveConnectJson(handler, request, json)
+            ? serveConnectJson(handler, handler.method, request, json)
             : serveWith(handler, request, protocol),
       };
     },

@@ -1,5 +1,9 @@
 import { file_containerd_events_container } from "@berth/gen/containerd/events/container_pb.js";
+import { file_containerd_events_content } from "@berth/gen/containerd/events/content_pb.js";
+import { file_containerd_events_image } from "@berth/gen/containerd/events/image_pb.js";
 import { file_containerd_events_namespace } from "@berth/gen/containerd/events/namespace_pb.js";
+import { file_containerd_events_snapshot } from "@berth/gen/containerd/events/snapshot_pb.js";
+import { file_containerd_events_task } from "@berth/gen/containerd/events/task_pb.js";
 import { file_containerd_runc_v1_options } from "@berth/gen/containerd/runc/v1/options_pb.js";
 import { file_runtimeoptions_v1_api } from "@berth/gen/runtimeoptions/v1/api_pb.js";
 import { createRegistry, type DescFile, type DescService, type Registry } from "@bufbuild/protobuf";
@@ -12,7 +16,11 @@ import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
  */
 export const ANY_PAYLOAD_FILES: readonly DescFile[] = [
   file_containerd_events_container,
+  file_containerd_events_content,
+  file_containerd_events_image,
   file_containerd_events_namespace,
+  file_containerd_events_snapshot,
+  file_containerd_events_task,
   file_containerd_runc_v1_options,
   file_runtimeoptions_v1_api,
 ];

@@ -14,6 +14,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createBerthClient } from "@berth/client";
 import { createWebTransport } from "@berth/client/web";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -25,6 +26,7 @@ import { newContainer } from "../support/containers.js";
 import { buildBusyboxImage } from "../support/oci-image.js";
 
 const NAMESPACE = "gateway";
+const BUF = fileURLToPath(new URL("../../../../node_modules/.bin/buf", import.meta.url));
 const IMAGE = "docker.io/library/berth-busybox:latest";
 const VERSION_PATH = "/containerd.services.version.v1.Version/Version";
 const HEALTH_PATH = "/grpc.health.v1.Health/Check";
@@ -234,14 +236,96 @@ describe("berthd in front of containerd", () => {
     expect(missing?.code).toBe(Code.NotFound);
     expect(missing?.rawMessage).toBe(`container "absent" in namespace "${NAMESPACE}": not found`);
     await client.containers.delete({ id: "over-connect" });
-    // JSON would need each service's schema: refused in Connect's own format.
-    const json = await fetch(`${berthd.tcpUrl}/containerd.services.containers.v1.Containers/List`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "containerd-namespace": NAMESPACE },
-      body: "{}",
+  });
+
+  it("translates Connect JSON for containerd's services: images, a task's life, containers with their OCI spec, streams", async () => {
+    const started = await ctr(berthd.socket, "-n", NAMESPACE, "run", "-d", IMAGE, "json-task", "/bin/sleep", "60");
+    expect(started).toMatchObject({ code: 0, stderr: "" });
+    const images = await connectJson("/containerd.services.images.v1.Images/List", {});
+    expect(images.status).toBe(200);
+    expect(images.json).toMatchObject({
+      images: [{ name: IMAGE, target: { mediaType: "application/vnd.oci.image.manifest.v1+json" } }],
     });
-    expect(json.status).toBe(501);
-    expect(((await json.json()) as { code: string }).code).toBe("unimplemented");
+    const tasks = await connectJson("/containerd.services.tasks.v1.Tasks/List", {});
+    expect(tasks.json).toMatchObject({ tasks: [{ id: "json-task", status: "RUNNING" }] });
+    expect((tasks.json as { tasks: { pid: number }[] }).tasks[0]?.pid).toBeGreaterThan(0);
+    // containerd's Any holding the OCI spec (JSON text, no protobuf type) shows as that JSON.
+    const container = await connectJson("/containerd.services.containers.v1.Containers/Get", { id: "json-task" });
+    expect(container.json).toMatchObject({
+      container: {
+        id: "json-task",
+        image: IMAGE,
+        spec: {
+          "@type": "types.containerd.io/opencontainers/runtime-spec/1/Spec",
+          value: { process: { args: ["/bin/sleep", "60"] } },
+        },
+      },
+    });
+    expect(
+      await connectJson("/containerd.services.tasks.v1.Tasks/Kill", { containerId: "json-task", signal: 9 }),
+    ).toEqual({ status: 200, json: {} });
+    const waited = await connectJson("/containerd.services.tasks.v1.Tasks/Wait", { containerId: "json-task" });
+    expect(waited.json).toMatchObject({ exitStatus: 137 });
+    const deleted = await connectJson("/containerd.services.tasks.v1.Tasks/Delete", { containerId: "json-task" });
+    expect(deleted.json).toMatchObject({ exitStatus: 137 });
+    const missing = await connectJson("/containerd.services.tasks.v1.Tasks/Get", { containerId: "json-task" });
+    expect(missing).toEqual({
+      status: 404,
+      json: { code: "not_found", message: "task json-task not found" },
+    });
+    // A server stream in Connect's JSON envelopes.
+    const stream = await fetch(`${berthd.tcpUrl}/containerd.services.containers.v1.Containers/ListStream`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+json", "containerd-namespace": NAMESPACE },
+      body: connectEnvelope({}),
+    });
+    expect(stream.headers.get("content-type")).toBe("application/connect+json");
+    const text = Buffer.from(await stream.arrayBuffer()).toString("utf8");
+    expect(text).toContain('"id":"json-task"');
+    expect(text).toContain('"process":{');
+    expect(
+      (await connectJson("/containerd.services.containers.v1.Containers/Delete", { id: "json-task" })).status,
+    ).toBe(200);
+    expect((await ctr(containerd.socket, "-n", NAMESPACE, "containers", "ls", "-q")).stdout).not.toContain("json-task");
+    // JSON the method cannot take is InvalidArgument; a path without a schema in Berth is Unimplemented.
+    expect((await connectJson("/containerd.services.tasks.v1.Tasks/Get", { containerId: 5 })).json).toMatchObject({
+      code: "invalid_argument",
+    });
+    const unknown = await connectJson("/runtime.v1alpha2.RuntimeService/Version", {});
+    expect(unknown.status).toBe(501);
+    expect(unknown.json).toMatchObject({ code: "unimplemented" });
+  }, 30_000);
+
+  it("describes containerd's services through reflection, so buf curl lists and calls them without a schema", async () => {
+    const listed = await bufCurl(["--list-services", "http://localhost"]);
+    expect(listed.stdout.split("\n")).toEqual(
+      expect.arrayContaining([
+        "containerd.services.content.v1.Content",
+        "containerd.services.images.v1.Images",
+        "containerd.services.snapshots.v1.Snapshots",
+        "containerd.services.tasks.v1.Tasks",
+        "runtime.v1.RuntimeService",
+        "runtime.v1.ImageService",
+        "grpc.reflection.v1.ServerReflection",
+      ]),
+    );
+    const images = await bufCurl([
+      "-H",
+      `containerd-namespace: ${NAMESPACE}`,
+      "--data",
+      "{}",
+      "http://localhost/containerd.services.images.v1.Images/List",
+    ]);
+    expect(images.code).toBe(0);
+    expect(JSON.parse(images.stdout)).toMatchObject({ images: [{ name: IMAGE }] });
+    const overTcp = await new Promise<Run>((resolve) => {
+      execFile(
+        BUF,
+        ["curl", "--http2-prior-knowledge", "--data", "{}", `${berthd.tcpUrl}${VERSION_PATH}`],
+        (error, stdout, stderr) => resolve({ code: error === null ? 0 : 1, stdout, stderr }),
+      );
+    });
+    expect(JSON.parse(overTcp.stdout)).toMatchObject({ version: expect.stringMatching(/^1\.6\.20/) });
   });
 
   it("forwards gRPC over TCP and gRPC-Web over HTTP/1.1", async () => {
@@ -387,6 +471,27 @@ function grpcCall(
       resolve({ status, message: Buffer.concat(chunks).subarray(5) });
     });
     stream.end(Buffer.alloc(5));
+  });
+}
+
+/** A unary Connect JSON call to berthd's TCP listener in the test's namespace: HTTP status and the JSON answer. */
+async function connectJson(path: string, message: unknown): Promise<{ status: number; json: unknown }> {
+  const response = await fetch(`${berthd.tcpUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "containerd-namespace": NAMESPACE },
+    body: JSON.stringify(message),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+/** The real `buf curl` over berthd's unix socket, with no schema but reflection's. */
+function bufCurl(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      BUF,
+      ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--unix-socket", berthd.socket, ...args],
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : 1, stdout, stderr }),
+    );
   });
 }
 
