@@ -8,9 +8,11 @@ import { promisify } from "node:util";
 export const CONTAINERD = "/usr/bin/containerd";
 export const CTR = "/usr/bin/ctr";
 
-/** Plugins this isolated containerd does without: CRI needs networking, the others kernel features. */
+/** containerd's CRI plugin: off unless asked for (it wants CNI for pods, which these tests never start). */
+const CRI_PLUGIN = "io.containerd.grpc.v1.cri";
+
+/** Plugins this isolated containerd does without: they need kernel features or a collector. */
 const DISABLED_PLUGINS = [
-  "io.containerd.grpc.v1.cri",
   "io.containerd.snapshotter.v1.aufs",
   "io.containerd.snapshotter.v1.btrfs",
   "io.containerd.snapshotter.v1.devmapper",
@@ -27,8 +29,15 @@ export interface ContainerdProcess {
   stop(): Promise<void>;
 }
 
+/** Options of {@link createContainerd}. */
+export interface ContainerdOptions {
+  /** Serve CRI's RuntimeService and ImageService too (default false). */
+  readonly cri?: boolean;
+}
+
 /** Prepares a containerd under `directory` (not started: call `start`). */
-export async function createContainerd(directory: string): Promise<ContainerdProcess> {
+export async function createContainerd(directory: string, options: ContainerdOptions = {}): Promise<ContainerdProcess> {
+  const disabled = options.cri === true ? DISABLED_PLUGINS : [CRI_PLUGIN, ...DISABLED_PLUGINS];
   if (!existsSync(CONTAINERD)) {
     throw new Error(`${CONTAINERD} is missing: install Debian's containerd (.ci/install-system-deps.sh)`);
   }
@@ -42,7 +51,7 @@ export async function createContainerd(directory: string): Promise<ContainerdPro
       `root = ${JSON.stringify(join(directory, "root"))}`,
       `state = ${JSON.stringify(join(directory, "state"))}`,
       `temp = ${JSON.stringify(join(directory, "tmp"))}`,
-      `disabled_plugins = [${DISABLED_PLUGINS.map((plugin) => JSON.stringify(plugin)).join(", ")}]`,
+      `disabled_plugins = [${disabled.map((plugin) => JSON.stringify(plugin)).join(", ")}]`,
       "[grpc]",
       `  address = ${JSON.stringify(socket)}`,
       "[ttrpc]",
