@@ -18,6 +18,7 @@ import {
   LIST_CONTAINERS,
   runConcurrentLists,
 } from "./concurrent-lists.js";
+import { renderGatewayMarkdown, runGatewayBench } from "./gateway.js";
 import { CLOCK_TICKS, waitForQuiet } from "./proc.js";
 import { loadProfiles, type ProfileSummary, summarise } from "./profile.js";
 import {
@@ -75,6 +76,9 @@ no-op ceiling (grpc.health.v1.Health/Check on berthd), one HTTP/2 connection eac
   --no-containerd      measure berthd only
   --cpu-prof DIR       run berthd under node --cpu-prof, write profiles to DIR and
                        summarise them per phase in the report
+  --gateway            instead: the same calls to one containerd directly and through
+                       berthd in front of it (--containerd), alternating slices: Get,
+                       List of 2,000, Content.Read of 256 MiB; writes <time>-gateway.{md,json}
   --out DIR            results directory (default bench/results)
   --keep               keep the temporary directory of the servers
   -h, --help           this text
@@ -100,6 +104,7 @@ interface BenchOptions {
   readonly cpuProfileDir: string | undefined;
   readonly out: string;
   readonly keep: boolean;
+  readonly gateway: boolean;
 }
 
 function parseOptions(argv: readonly string[]): BenchOptions {
@@ -125,6 +130,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       "cpu-prof": { type: "string" },
       out: { type: "string", default: join(REPO_ROOT, "bench", "results") },
       keep: { type: "boolean", default: false },
+      gateway: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -160,6 +166,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     cpuProfileDir: values["cpu-prof"],
     out: values.out,
     keep: values.keep,
+    gateway: values.gateway,
   };
 }
 
@@ -211,6 +218,7 @@ function commandLine(): string {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.gateway) return gatewayMain(options);
   const startedAt = new Date();
   const loadBefore = os.loadavg()[0] ?? 0;
   const work = await mkdtemp(join(os.tmpdir(), "berth-bench-"));
@@ -423,6 +431,40 @@ async function main(): Promise<void> {
   const failed = results.some((r) => r.errors > 0);
   process.exit(failed ? 1 : 0);
 }
+
+/** `--gateway`: forwarding's cost, measured against containerd in one run. */
+async function gatewayMain(options: BenchOptions): Promise<void> {
+  const startedAt = new Date();
+  const work = await mkdtemp(join(os.tmpdir(), "berth-bench-gateway-"));
+  const removeWork = () => rmSync(work, { recursive: true, force: true });
+  process.once("exit", removeWork);
+  const result = await runGatewayBench({
+    containerd: options.containerd,
+    berthdMain: options.berthdMain,
+    work,
+    slices: options.slices,
+    containers: GATEWAY_LIST_CONTAINERS,
+    gets: 4000,
+    lists: 8,
+    contentMiB: 256,
+    log,
+  });
+  const markdown = renderGatewayMarkdown(result, { command: commandLine(), startedAt: startedAt.toISOString() });
+  const stamp = startedAt
+    .toISOString()
+    .replace(/\.\d+Z$/, "Z")
+    .replace(/:/g, "-");
+  await mkdir(options.out, { recursive: true });
+  await Promise.all([
+    writeFile(join(options.out, `${stamp}-gateway.json`), `${JSON.stringify(result, null, 2)}\n`),
+    writeFile(join(options.out, `${stamp}-gateway.md`), markdown),
+  ]);
+  process.stdout.write(`${markdown}\n`);
+  log(`wrote ${join(options.out, `${stamp}-gateway.{json,md}`)}`);
+}
+
+/** Containers listed by the gateway bench's List. */
+const GATEWAY_LIST_CONTAINERS = 2000;
 
 process.once("SIGINT", () => process.exit(130));
 process.once("SIGTERM", () => process.exit(143));

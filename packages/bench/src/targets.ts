@@ -47,6 +47,8 @@ export interface BerthdTargetOptions {
   readonly cpuProfileDir?: string | undefined;
   /** More options for berthd's node, e.g. `--max-semi-space-size=64`. */
   readonly nodeArgs?: readonly string[];
+  /** More options for berthd itself, e.g. `--containerd SOCKET`. */
+  readonly extraArgs?: readonly string[];
 }
 
 /** Starts `node packages/server/dist/main.js` and waits until it answers. */
@@ -63,6 +65,7 @@ export async function startBerthd(options: BerthdTargetOptions): Promise<Target>
       options.socket,
       "--log-level",
       "warn",
+      ...(options.extraArgs ?? []),
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );

@@ -5,8 +5,12 @@
  */
 import { Containers } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
+import { Images } from "@berth/gen/containerd/services/images/v1/images_pb.js";
+import { Introspection } from "@berth/gen/containerd/services/introspection/v1/introspection_pb.js";
 import { Leases } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
 import { Namespaces } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
+import { Snapshots } from "@berth/gen/containerd/services/snapshots/v1/snapshots_pb.js";
+import { Tasks } from "@berth/gen/containerd/services/tasks/v1/tasks_pb.js";
 import { Health } from "@berth/gen/grpc/health/v1/health_pb.js";
 import { DEFAULT_NAMESPACE, NAMESPACE_HEADER } from "@berth/shared/headers";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
@@ -19,7 +23,7 @@ export interface BerthClientOptions {
   readonly namespace?: string;
 }
 
-/** Typed clients for every service berthd serves, all in one namespace. */
+/** Typed clients for the services berthd serves (or forwards to containerd), all in one namespace. */
 export interface BerthClient {
   /** The namespace this client sends. */
   readonly namespace: string;
@@ -33,6 +37,14 @@ export interface BerthClient {
   readonly events: Client<typeof Events>;
   /** `grpc.health.v1.Health` */
   readonly health: Client<typeof Health>;
+  /** `containerd.services.introspection.v1.Introspection`: the server's plugins. */
+  readonly introspection: Client<typeof Introspection>;
+  /** `containerd.services.tasks.v1.Tasks`: served by a containerd behind berthd (gateway mode); standalone berthd serves only Get. */
+  readonly tasks: Client<typeof Tasks>;
+  /** `containerd.services.images.v1.Images`: a containerd behind berthd only. */
+  readonly images: Client<typeof Images>;
+  /** `containerd.services.snapshots.v1.Snapshots`: a containerd behind berthd only. */
+  readonly snapshots: Client<typeof Snapshots>;
   /** The same client in another namespace, sharing the transport. */
   withNamespace(namespace: string): BerthClient;
 }
@@ -51,6 +63,10 @@ export function createBerthClient(transport: Transport, options: BerthClientOpti
     leases: createClient(Leases, namespaced),
     events: createClient(Events, namespaced),
     health: createClient(Health, namespaced),
+    introspection: createClient(Introspection, namespaced),
+    tasks: createClient(Tasks, namespaced),
+    images: createClient(Images, namespaced),
+    snapshots: createClient(Snapshots, namespaced),
     withNamespace: (other) => createBerthClient(transport, { namespace: other }),
   };
 }

@@ -166,7 +166,7 @@ function relay(
   call: ForwardedCall | undefined,
 ): Relayed {
   let status: () => number = () => Code.Unknown;
-  let done = () => undefined as void;
+  let done: () => void = () => undefined;
   const response = (async (): Promise<UniversalServerResponse> => {
     let session: http2.ClientHttp2Session;
     try {

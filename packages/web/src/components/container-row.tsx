@@ -1,6 +1,8 @@
 import type { Container } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import type { Process } from "@berth/gen/containerd/types/task/task_pb.js";
 import { summarizeLabels } from "../model/labels.js";
 import { formatAbsolute, formatRelative } from "../model/relative-time.js";
+import { describeTask, taskStatusName } from "../model/task-store.js";
 
 /** Height of every row in px; the table's virtual scrolling depends on it (see styles.css). */
 export const ROW_HEIGHT = 36;
@@ -19,17 +21,19 @@ export interface ContainerRowProps {
   readonly active: boolean;
   readonly selected: boolean;
   readonly onOpen: (id: string) => void;
+  /** The Task column: absent where the server runs no tasks; `null` for a container without one. */
+  readonly task?: Process | null;
 }
 
 /** One row of the container table, placed at its offset in the scrolled list. */
-export function ContainerRow({ container, index, now, active, selected, onOpen }: ContainerRowProps) {
+export function ContainerRow({ container, index, now, active, selected, onOpen, task }: ContainerRowProps) {
   const labels = summarizeLabels(container.labels);
   const runtime = container.runtime?.name ?? "";
   return (
     // Keys reach rows through the grid (aria-activedescendant, Enter/Space), not through each row.
     <tr
       id={rowDomId(container.id)}
-      class={active ? "grid-row grid-item active" : "grid-row grid-item"}
+      class={`grid-row grid-item${task === undefined ? "" : " with-task"}${active ? " active" : ""}`}
       aria-rowindex={index + 2}
       aria-selected={selected}
       style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }}
@@ -38,6 +42,11 @@ export function ContainerRow({ container, index, now, active, selected, onOpen }
       <td class="cell cell-id" title={container.id}>
         {container.id}
       </td>
+      {task !== undefined && (
+        <td class="cell cell-task" data-status={task === null ? "NONE" : taskStatusName(task)}>
+          {task === null ? <span class="muted">—</span> : describeTask(task)}
+        </td>
+      )}
       <td class="cell" title={container.image}>
         {container.image || <span class="muted">—</span>}
       </td>

@@ -1,6 +1,7 @@
 import type { JSX, TargetedKeyboardEvent } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { ContainerStore } from "../model/container-store.js";
+import type { TaskStore } from "../model/task-store.js";
 import { ContainerRow, ROW_HEIGHT, rowDomId } from "./container-row.js";
 
 /** Props of {@link ContainerTable}. */
@@ -13,11 +14,16 @@ export interface ContainerTableProps {
   /** The container whose details are open. */
   readonly selectedId: string | undefined;
   readonly onOpen: (id: string) => void;
+  /** The namespace's tasks: a Task column once the server turns out to run them. */
+  readonly tasks?: TaskStore;
+  /** The task store's version: a new value re-renders the visible rows. */
+  readonly tasksVersion?: number;
 }
 
 /** Rows rendered beyond each edge of the viewport. */
 const OVERSCAN = 6;
 const COLUMNS = ["ID", "Image", "Runtime", "Labels", "Created", "Updated"];
+const COLUMNS_WITH_TASK = ["ID", "Task", "Image", "Runtime", "Labels", "Created", "Updated"];
 
 /**
  * The containers as a table (ARIA grid) that renders only the rows in view,
@@ -26,7 +32,9 @@ const COLUMNS = ["ID", "Image", "Runtime", "Labels", "Created", "Updated"];
  * itself takes focus and marks its active row with `aria-activedescendant`:
  * arrows, Page Up/Down, Home/End move it; Enter or Space opens its details.
  */
-export function ContainerTable({ store, now, loading, selectedId, onOpen }: ContainerTableProps) {
+export function ContainerTable({ store, now, loading, selectedId, onOpen, tasks }: ContainerTableProps) {
+  const showTasks = tasks?.supported === true;
+  const columns = showTasks ? COLUMNS_WITH_TASK : COLUMNS;
   const scroller = useRef<HTMLTableElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
@@ -103,6 +111,7 @@ export function ContainerTable({ store, now, loading, selectedId, onOpen }: Cont
         now={now}
         active={active}
         selected={container.id === selectedId}
+        {...(showTasks ? { task: tasks?.get(container.id) ?? null } : {})}
         onOpen={(id) => {
           setActiveId(id);
           onOpen(id);
@@ -121,7 +130,7 @@ export function ContainerTable({ store, now, loading, selectedId, onOpen }: Cont
       role="grid"
       aria-label="Containers"
       aria-rowcount={size + 1}
-      aria-colcount={COLUMNS.length}
+      aria-colcount={columns.length}
       aria-busy={loading}
       aria-activedescendant={activeRendered && activeContainer ? rowDomId(activeContainer.id) : undefined}
       tabIndex={0}
@@ -132,8 +141,8 @@ export function ContainerTable({ store, now, loading, selectedId, onOpen }: Cont
       onKeyDown={onKeyDown}
     >
       <thead class="grid-head">
-        <tr class="grid-row" aria-rowindex={1}>
-          {COLUMNS.map((name) => (
+        <tr class={showTasks ? "grid-row with-task" : "grid-row"} aria-rowindex={1}>
+          {columns.map((name) => (
             <th key={name} class="cell" scope="col">
               {name}
             </th>

@@ -1,9 +1,12 @@
+import type { BerthClient } from "@berth/client";
 import type { Container } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import type { Process } from "@berth/gen/containerd/types/task/task_pb.js";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import { sortedEntries } from "../model/labels.js";
 import { formatAbsolute, formatRelative } from "../model/relative-time.js";
 import { describeAny, prettySpec } from "../model/spec.js";
 import { KeyValueList } from "./key-value-list.js";
+import { TaskSection } from "./task-section.js";
 
 /** Props of {@link DetailsPane}. */
 export interface DetailsPaneProps {
@@ -14,13 +17,24 @@ export interface DetailsPaneProps {
   readonly onClose: () => void;
   readonly onEditLabels: () => void;
   readonly onDelete: () => void;
+  /** Where the server runs tasks (a containerd behind berthd): the task section and its actions. */
+  readonly tasks?: TaskPaneProps | undefined;
+}
+
+/** What the details pane needs to show and act on a container's task. */
+export interface TaskPaneProps {
+  /** Client of the container's namespace. */
+  readonly client: BerthClient;
+  readonly task: Process | undefined;
+  readonly onKill: () => void;
+  readonly onDeleteTask: () => void;
 }
 
 /**
  * Everything about one container: labels, runtime and its options,
  * extensions, and the spec (pretty JSON when it is OCI JSON). Escape closes it.
  */
-export function DetailsPane({ id, container, now, onClose, onEditLabels, onDelete }: DetailsPaneProps) {
+export function DetailsPane({ id, container, now, onClose, onEditLabels, onDelete, tasks }: DetailsPaneProps) {
   const heading = useRef<HTMLHeadingElement>(null);
   useLayoutEffect(() => heading.current?.focus(), [id]);
   return (
@@ -46,7 +60,13 @@ export function DetailsPane({ id, container, now, onClose, onEditLabels, onDelet
       {container === undefined ? (
         <p class="muted">This container was deleted.</p>
       ) : (
-        <ContainerDetails container={container} now={now} onEditLabels={onEditLabels} onDelete={onDelete} />
+        <ContainerDetails
+          container={container}
+          now={now}
+          onEditLabels={onEditLabels}
+          onDelete={onDelete}
+          tasks={tasks}
+        />
       )}
     </aside>
   );
@@ -57,9 +77,10 @@ interface ContainerDetailsProps {
   readonly now: number;
   readonly onEditLabels: () => void;
   readonly onDelete: () => void;
+  readonly tasks: TaskPaneProps | undefined;
 }
 
-function ContainerDetails({ container, now, onEditLabels, onDelete }: ContainerDetailsProps) {
+function ContainerDetails({ container, now, onEditLabels, onDelete, tasks }: ContainerDetailsProps) {
   const spec = container.spec === undefined ? undefined : prettySpec(container.spec);
   const options = container.runtime?.options;
   const time = (label: string, value: Container["createdAt"]) =>
@@ -80,6 +101,15 @@ function ContainerDetails({ container, now, onEditLabels, onDelete }: ContainerD
           Delete…
         </button>
       </div>
+      {tasks !== undefined && (
+        <TaskSection
+          client={tasks.client}
+          container={container}
+          task={tasks.task}
+          onKill={tasks.onKill}
+          onDeleteTask={tasks.onDeleteTask}
+        />
+      )}
       <section aria-labelledby="details-overview">
         <h3 id="details-overview">Overview</h3>
         <KeyValueList

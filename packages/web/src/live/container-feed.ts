@@ -8,9 +8,11 @@ import { type BerthClient, Code, ConnectError } from "@berth/client";
 import type { Container } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import type { ContainerStore } from "../model/container-store.js";
 import { errorMessage, isInvalidArgument } from "../model/errors.js";
+import type { TaskStore } from "../model/task-store.js";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
 import { containerChange, namespaceEventFilter, singleContainerFilter } from "./events.js";
 import { createRefreshQueue } from "./refresh-queue.js";
+import { createTaskTracker, taskContainerId } from "./task-tracker.js";
 
 /** State of the link to berthd, for the connection indicator. */
 export type ConnectionState = "connecting" | "connected" | "reconnecting";
@@ -33,6 +35,8 @@ export interface ContainerFeedOptions {
   /** Client of any namespace; the feed picks the view's. */
   readonly client: BerthClient;
   readonly store: ContainerStore;
+  /** Where the namespace's tasks go, when the server runs them (a containerd behind berthd). */
+  readonly tasks?: TaskStore;
   /** Called when the connection state changes; `detail` is the last failure. */
   readonly onConnection: (state: ConnectionState, detail: string | undefined) => void;
   readonly onList: (state: ListState) => void;
@@ -69,6 +73,7 @@ export function createContainerFeed(options: ContainerFeedOptions): ContainerFee
       if (session === undefined || previous?.namespace !== next.namespace) {
         session?.stop();
         options.store.clear();
+        options.tasks?.clear();
         session = startSession(next.namespace, () => view?.filter ?? "", options, setConnection);
       } else if (previous.filter !== filter) {
         session.relist(true);
@@ -104,6 +109,7 @@ function startSession(
 ): Session {
   const { store } = options;
   const client = options.client.withNamespace(namespace);
+  const tasks = options.tasks === undefined ? undefined : createTaskTracker(client, options.tasks);
   const stopped = new AbortController();
   let attempt: AbortController | undefined;
   let failures = 0;
@@ -224,7 +230,8 @@ function startSession(
     store.remove(id);
   }
 
-  async function follow(signal: AbortSignal) {
+  async function follow(live: AbortController) {
+    const { signal } = live;
     const request = { filters: [namespaceEventFilter(namespace)] };
     for await (const envelope of client.events.subscribe(request, { signal })) {
       // After a namespace switch the store belongs to the next session.
@@ -232,6 +239,8 @@ function startSession(
       const change = containerChange(envelope);
       if (change?.kind === "changed") refreshes.changed(change.id);
       else if (change?.kind === "deleted") deleted(change.id);
+      const taskOf = tasks === undefined ? undefined : taskContainerId(envelope);
+      if (taskOf !== undefined) tasks?.changed(taskOf, signal).catch((error: unknown) => fail(live, error));
     }
   }
 
@@ -243,11 +252,12 @@ function startSession(
       attempt = live;
       refreshes.resume(live.signal);
       // Subscribe first, so that nothing committed after the listing's snapshot is missed.
-      follow(live.signal).then(
+      follow(live).then(
         () => fail(live, new Error("event stream ended")),
         (error: unknown) => fail(live, error),
       );
       await list(live.signal).catch((error: unknown) => fail(live, error));
+      await tasks?.listAll(live.signal).catch((error: unknown) => fail(live, error));
       await new Promise<void>((resolve) => {
         if (live.signal.aborted) resolve();
         else live.signal.addEventListener("abort", () => resolve(), { once: true });
