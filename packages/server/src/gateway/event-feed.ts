@@ -1,9 +1,10 @@
-import http2 from "node:http2";
 import { EnvelopeSchema } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Exchange } from "../events/exchange.js";
 import { wholeEnvelopes } from "../rpc/grpc-web-frames.js";
+import type { H2ClientConnection } from "../transport/h2/client.js";
 import type { Upstream } from "./upstream.js";
+import { startCall, type UpstreamCall } from "./upstream-call.js";
 
 const SUBSCRIBE_PATH = "/containerd.services.events.v1.Events/Subscribe";
 /** A SubscribeRequest without filters, in its gRPC envelope: every event of every namespace. */
@@ -28,7 +29,7 @@ export interface EventFeed {
  */
 export function createEventFeed(upstream: Upstream, exchange: Exchange): EventFeed {
   let closed = false;
-  let current: http2.ClientHttp2Stream | undefined;
+  let current: UpstreamCall | undefined;
   const run = async () => {
     while (!closed) {
       let reason: string;
@@ -45,25 +46,32 @@ export function createEventFeed(upstream: Upstream, exchange: Exchange): EventFe
   };
 
   /** Relays one subscription until it ends; resolves with why it ended. */
-  const subscribeOnce = async (session: http2.ClientHttp2Session): Promise<string> => {
-    const stream = session.request({
-      ":method": "POST",
-      ":path": SUBSCRIBE_PATH,
-      "content-type": "application/grpc",
-      te: "trailers",
-    });
-    current = stream;
+  const subscribeOnce = async (connection: H2ClientConnection): Promise<string> => {
+    const call = startCall(connection, [
+      ":method",
+      "POST",
+      ":scheme",
+      "http",
+      ":path",
+      SUBSCRIBE_PATH,
+      ":authority",
+      "localhost",
+      "content-type",
+      "application/grpc",
+      "te",
+      "trailers",
+    ]);
+    current = call;
+    void call.send(once(SUBSCRIBE_ALL));
     let status: string | undefined;
-    const describe = (fields: http2.IncomingHttpHeaders) => {
-      if (fields["grpc-status"] !== undefined)
-        status = `status ${fields["grpc-status"]}: ${fields["grpc-message"] ?? ""}`;
-    };
-    stream.on("response", describe);
-    stream.on("trailers", describe);
-    stream.end(SUBSCRIBE_ALL);
     try {
-      for await (const envelope of wholeEnvelopes(stream)) {
-        exchange.publish(fromBinary(EnvelopeSchema, envelope.subarray(ENVELOPE_HEADER_BYTES)));
+      const response = await call.response;
+      status = statusOf(response.fields);
+      if (!response.endStream) {
+        for await (const envelope of wholeEnvelopes(call.body())) {
+          exchange.publish(fromBinary(EnvelopeSchema, envelope.subarray(ENVELOPE_HEADER_BYTES)));
+        }
+        status = statusOf(call.trailers ?? []);
       }
     } catch (error) {
       status ??= (error as Error).message;
@@ -77,7 +85,22 @@ export function createEventFeed(upstream: Upstream, exchange: Exchange): EventFe
   return {
     close() {
       closed = true;
-      current?.close(http2.constants.NGHTTP2_CANCEL);
+      current?.cancel();
     },
   };
+}
+
+/** "status N: message" from flat fields carrying `grpc-status`, else undefined. */
+function statusOf(fields: readonly string[]): string | undefined {
+  let code: string | undefined;
+  let message = "";
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === "grpc-status") code = fields[i + 1];
+    else if (fields[i] === "grpc-message") message = fields[i + 1] ?? "";
+  }
+  return code === undefined ? undefined : `status ${code}: ${message}`;
+}
+
+async function* once(chunk: Uint8Array): AsyncIterable<Uint8Array> {
+  yield chunk;
 }

@@ -1,15 +1,15 @@
-import http2 from "node:http2";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, createContextValues } from "@connectrpc/connect";
 import type { UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { serveConnectJson, transcodesJson } from "../rpc/connect-json.js";
-import { bodyOf, type HttpExchange, type HttpHandler } from "../rpc/exchange.js";
+import type { HttpExchange, HttpHandler } from "../rpc/exchange.js";
 import { decodeGrpcMessage } from "../rpc/grpc-message.js";
 import { fromBase64, grpcWebTrailerFrame, toBase64Frames } from "../rpc/grpc-web-frames.js";
 import { type BearerTokens, createAccessCheck, type Refusal } from "../rpc/interceptors/auth.js";
 import type { JsonCodec } from "../rpc/json-codec.js";
 import { type RpcProtocol, rpcProtocolOf } from "../rpc/protocol.js";
 import { statusResponse } from "../rpc/status-response.js";
+import type { H2ClientConnection } from "../transport/h2/client.js";
 import {
   connectToGrpcHeaders,
   type GrpcOutcome,
@@ -18,28 +18,10 @@ import {
   unaryResponseFromGrpc,
 } from "./connect-binary.js";
 import { CONTAINERD_METHODS } from "./containerd-api.js";
+import { NOT_FORWARDED, relayGrpc } from "./grpc-relay.js";
 import type { ForwardedCall, GatewayMetrics } from "./metrics.js";
 import type { Upstream } from "./upstream.js";
-
-/** Request headers that belong to one HTTP hop and are not forwarded. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-  "content-length",
-  "http2-settings",
-]);
-
-/** gRPC's status code for success, which Connect's `Code` does not name. */
-const OK = 0;
-
-/** The health service's Check, which berthd answers itself while containerd is unreachable. */
-const HEALTH_CHECK = "/grpc.health.v1.Health/Check";
-/** A `grpc.health.v1.HealthCheckResponse` with status NOT_SERVING (field 1 = 2), enveloped. */
-const NOT_SERVING = Buffer.from([0, 0, 0, 0, 2, 0x08, 0x02]);
+import { startCall, type UpstreamCall, type UpstreamResponse } from "./upstream-call.js";
 
 /** Options of {@link createForwarder}. */
 export interface ForwarderOptions {
@@ -56,13 +38,13 @@ export interface ForwarderOptions {
 }
 
 /**
- * Forwards every gRPC and gRPC-Web call, whatever its service, to containerd
- * as gRPC without decoding it: path, metadata, messages and trailers pass as
- * they are, both ways, with HTTP/2 flow control on each side, so a slow reader
- * slows its own call only. gRPC-Web (binary and text) is carried as gRPC
- * upstream and its answer framed back, with the status in a trailer frame.
- * Cancellation travels both ways: a client that resets its stream resets the
- * upstream one, and an upstream reset ends the client's call.
+ * Forwards every call, whatever its service, to containerd as gRPC. A gRPC
+ * call is relayed frame payload by payload (see `grpc-relay.ts`). gRPC-Web
+ * (binary and text) and Connect binary are carried as gRPC upstream without
+ * decoding, and their answers framed back in the client's protocol; Connect
+ * JSON is translated to binary for the methods whose schema Berth restates.
+ * Flow control holds on each side, so a slow reader slows its own call only,
+ * and cancellation travels both ways.
  */
 export function createForwarder(upstream: Upstream, options: ForwarderOptions): HttpHandler {
   const check = options.tokens === undefined ? undefined : createAccessCheck(options.tokens);
@@ -98,6 +80,17 @@ export function createForwarder(upstream: Upstream, options: ForwarderOptions): 
       }
     }
     const call = options.metrics?.start(path);
+    const io = protocol === "grpc" ? exchange.callIo() : undefined;
+    if (io !== undefined) {
+      relayGrpc(io, upstream, call).then(
+        (code) => call?.end(code),
+        () => {
+          call?.end(Code.Unknown);
+          exchange.fail();
+        },
+      );
+      return;
+    }
     forward(upstream, exchange, protocol, call, json).then(
       (code) => call?.end(code),
       () => {
@@ -157,32 +150,26 @@ interface Relayed {
   code(): number;
 }
 
-/** Sends `request` to containerd as gRPC with `headers`, and translates the answer. */
+/** Sends `request` to containerd as gRPC with header `fields`, and translates the answer. */
 function relay(
   upstream: Upstream,
   request: UniversalServerRequest,
-  headers: http2.OutgoingHttpHeaders,
+  fields: readonly string[],
   protocol: RpcProtocol,
   call: ForwardedCall | undefined,
 ): Relayed {
   let status: () => number = () => Code.Unknown;
   let done: () => void = () => undefined;
   const response = (async (): Promise<UniversalServerResponse> => {
-    let session: http2.ClientHttp2Session;
+    let connection: H2ClientConnection;
     try {
-      session = await upstream.session();
+      connection = await upstream.session();
     } catch (error) {
-      // Health says what it is asked: containerd is not serving. Every other call fails as grpc-go's would.
-      if (protocol === "grpc" && headers[":path"] === HEALTH_CHECK) {
-        status = () => OK;
-        return notServing();
-      }
       status = () => Code.Unavailable;
       return statusResponse(protocol, Code.Unavailable, (error as Error).message);
     }
-    const stream = session.request(headers, { endStream: false });
-    stream.on("error", () => undefined);
-    const cancel = () => stream.close(http2.constants.NGHTTP2_CANCEL);
+    const upstreamCall = startCall(connection, fields);
+    const cancel = () => upstreamCall.cancel();
     if (request.signal.aborted) cancel();
     request.signal.addEventListener("abort", cancel, { once: true });
     done = () => request.signal.removeEventListener("abort", cancel);
@@ -190,16 +177,16 @@ function relay(
     const sent = counted(requestBody, call?.received) ?? requestBody;
     const upstreamBody =
       protocol === "grpc-web-text" ? fromBase64(sent) : protocol === "connect-unary" ? unaryRequestAsGrpc(sent) : sent;
-    void sendRequest(upstreamBody, stream).catch(cancel);
+    void upstreamCall.send(upstreamBody).catch(cancel);
     let answered: UpstreamResponse;
     try {
-      answered = await responseHeaders(stream);
+      answered = await upstreamCall.response;
     } catch {
       status = () => (request.signal.aborted ? Code.Canceled : Code.Unavailable);
       const message = `containerd (${upstream.socketPath}) closed the stream before answering`;
       return statusResponse(protocol, Code.Unavailable, message);
     }
-    const translated = translateResponse(protocol, answered, stream);
+    const translated = translateResponse(protocol, answered, upstreamCall);
     status = () => {
       if (request.signal.aborted) return Code.Canceled;
       const code = translated.status();
@@ -226,27 +213,28 @@ function counted(
   })();
 }
 
-/** The request's own headers, for containerd: hop-by-hop ones and Berth's credential left out, gRPC's content type upstream. */
-function forwardedHeaders(
-  path: string,
-  rawHeaders: readonly string[],
-  protocol: RpcProtocol,
-): http2.OutgoingHttpHeaders {
-  const headers: Record<string, string | string[]> = { ":method": "POST", ":path": path };
+/**
+ * The request's own header fields (flat), for containerd: hop-by-hop ones and
+ * Berth's credential left out, Connect's and gRPC-Web's own turned into gRPC's.
+ */
+function forwardedHeaders(path: string, rawHeaders: readonly string[], protocol: RpcProtocol): string[] {
+  const headers: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] as string).toLowerCase();
     const value = rawHeaders[i + 1] as string;
-    if (name.startsWith(":") || HOP_BY_HOP.has(name) || name === "authorization") continue;
-    if (protocol !== "grpc" && (name === "x-grpc-web" || name === "x-user-agent" || name === "origin")) continue;
+    if (name.startsWith(":") || NOT_FORWARDED.has(name)) continue;
+    if (name === "x-grpc-web" || name === "x-user-agent" || name === "origin") continue;
     const previous = headers[name];
     headers[name] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
   }
   if (protocol === "connect-unary" || protocol === "connect-stream") connectToGrpcHeaders(headers);
-  if (protocol !== "grpc") {
-    headers["content-type"] = "application/grpc";
-    headers.te = "trailers";
+  headers["content-type"] = "application/grpc";
+  headers.te = "trailers";
+  const fields = [":method", "POST", ":scheme", "http", ":path", path, ":authority", "localhost"];
+  for (const [name, value] of Object.entries(headers)) {
+    for (const one of Array.isArray(value) ? value : [value]) fields.push(name, one);
   }
-  return headers;
+  return fields;
 }
 
 /** The headers that decide whether a Connect call's JSON can be translated. */
@@ -272,78 +260,47 @@ function isBinary(protocol: RpcProtocol, exchange: HttpExchange): boolean {
   }
 }
 
-/** Copies the request body upstream, waiting whenever containerd's window is full. */
-async function sendRequest(body: AsyncIterable<Uint8Array>, stream: http2.ClientHttp2Stream): Promise<void> {
-  for await (const chunk of body) {
-    if (stream.destroyed) return;
-    if (!stream.write(chunk)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          stream.off("drain", done);
-          stream.off("close", done);
-          resolve();
-        };
-        stream.once("drain", done);
-        stream.once("close", done);
-      });
-    }
-  }
-  if (!stream.destroyed) stream.end();
-}
-
-/** containerd's response headers, and whether they ended the stream (a trailers-only answer). */
-interface UpstreamResponse {
-  readonly headers: http2.IncomingHttpHeaders;
-  readonly endStream: boolean;
-}
-
-function responseHeaders(stream: http2.ClientHttp2Stream): Promise<UpstreamResponse> {
-  return new Promise((resolve, reject) => {
-    const onClose = () => reject(new Error("closed"));
-    stream.once("response", (headers, flags) => {
-      stream.off("close", onClose);
-      resolve({ headers, endStream: (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0 });
-    });
-    stream.once("close", onClose);
-  });
-}
-
 /**
  * containerd's answer in the client's protocol. A gRPC answer passes as it
  * is: headers, messages, trailers (or headers alone, for a trailers-only
- * answer). For gRPC-Web the status moves into a trailer frame after the messages.
+ * answer). For gRPC-Web the status moves into a trailer frame after the
+ * messages; for Connect into its end-of-stream envelope or JSON error.
  */
 function translateResponse(
   protocol: RpcProtocol,
   response: UpstreamResponse,
-  stream: http2.ClientHttp2Stream,
+  call: UpstreamCall,
 ): { readonly answer: UniversalServerResponse | Promise<UniversalServerResponse>; status(): string | undefined } {
-  const status = Number(response.headers[":status"] ?? 200);
-  const header = toHeaders(response.headers);
+  const fields = response.fields;
+  const status = Number(fields[0] === ":status" ? fields[1] : 200);
+  const header = toHeaders(fields);
   const trailer = new Headers();
-  stream.on("trailers", (fields) => {
-    toHeaders(fields).forEach((value, name) => {
-      trailer.append(name, value);
-    });
-  });
   const trailersOnly = response.endStream;
+  // The body, then containerd's trailers into `trailer` once it has ended.
+  const messages = trailersOnly
+    ? undefined
+    : (async function* () {
+        yield* call.body();
+        toHeaders(call.trailers ?? []).forEach((value, name) => {
+          trailer.append(name, value);
+        });
+      })();
   const headerStatus = header.get("grpc-status") ?? undefined;
   const grpcStatus = () => headerStatus ?? trailer.get("grpc-status") ?? undefined;
   if (protocol === "grpc") {
-    if (trailersOnly) return { answer: { status, header }, status: grpcStatus };
-    return { answer: { status, header, body: messagesOf(stream), trailer }, status: grpcStatus };
+    if (messages === undefined) return { answer: { status, header }, status: grpcStatus };
+    return { answer: { status, header, body: messages, trailer }, status: grpcStatus };
   }
   if (protocol === "connect-unary" || protocol === "connect-stream") {
-    const messages = trailersOnly ? undefined : messagesOf(stream);
     const outcome = (): GrpcOutcome => {
-      const fields = trailersOnly ? header : trailer;
+      const statusFields = trailersOnly ? header : trailer;
       const metadata = new Headers();
-      fields.forEach((value, name) => {
+      statusFields.forEach((value, name) => {
         if (!name.startsWith("grpc-")) metadata.append(name, value);
       });
       return {
         code: Number(grpcStatus() ?? Code.Unknown),
-        message: decodeGrpcMessage(fields.get("grpc-message") ?? ""),
+        message: decodeGrpcMessage(statusFields.get("grpc-message") ?? ""),
         metadata,
       };
     };
@@ -366,16 +323,9 @@ function translateResponse(
     "content-type",
     protocol === "grpc-web-text" ? "application/grpc-web-text+proto" : "application/grpc-web+proto",
   );
-  const frames = grpcWebBody(trailersOnly ? undefined : messagesOf(stream), trailersOnly ? statusFields : trailer);
+  const frames = grpcWebBody(messages, trailersOnly ? statusFields : trailer);
   const body = protocol === "grpc-web-text" ? toBase64Frames(frames) : frames;
   return { answer: { status, header, body }, status: grpcStatus };
-}
-
-async function* messagesOf(stream: http2.ClientHttp2Stream): AsyncIterable<Uint8Array> {
-  for await (const chunk of stream) yield chunk as Buffer;
-  if (stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) {
-    throw new Error(`containerd reset the stream (${stream.rstCode})`);
-  }
 }
 
 async function* grpcWebBody(
@@ -386,23 +336,14 @@ async function* grpcWebBody(
   yield grpcWebTrailerFrame(trailer);
 }
 
-function toHeaders(fields: http2.IncomingHttpHeaders): Headers {
+/** Flat header fields as WHATWG Headers, pseudo-headers left out. */
+function toHeaders(fields: readonly string[]): Headers {
   const headers = new Headers();
-  for (const [name, value] of Object.entries(fields)) {
-    if (name.startsWith(":") || value === undefined) continue;
-    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, String(one));
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i] as string;
+    if (!name.startsWith(":")) headers.append(name, fields[i + 1] as string);
   }
   return headers;
-}
-
-/** Health's answer while containerd cannot be reached. */
-function notServing(): UniversalServerResponse {
-  return {
-    status: 200,
-    header: new Headers({ "content-type": "application/grpc" }),
-    body: bodyOf(NOT_SERVING),
-    trailer: new Headers({ "grpc-status": "0" }),
-  };
 }
 
 function answer(exchange: HttpExchange, response: UniversalServerResponse): void {

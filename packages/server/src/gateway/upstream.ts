@@ -1,5 +1,5 @@
-import http2 from "node:http2";
 import net from "node:net";
+import { H2ClientConnection } from "../transport/h2/client.js";
 
 /** The first wait before dialling containerd again after a failure; it doubles up to {@link MAX_BACKOFF_MS}. */
 const FIRST_BACKOFF_MS = 100;
@@ -7,20 +7,24 @@ const MAX_BACKOFF_MS = 5000;
 /** containerd's socket must accept a connection within this long. */
 const DIAL_TIMEOUT_MS = 2000;
 /** Windows as wide as berthd's own client's: a 16 MiB message or a stream of blobs must not wait on them. */
-const SESSION_WINDOW_BYTES = 32 * 1024 * 1024;
+const CONNECTION_WINDOW_BYTES = 32 * 1024 * 1024;
 const STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
+/** containerd's answers carry at most its 16 MiB messages' worth of metadata; grpc-go's default limit. */
+const MAX_HEADER_LIST_BYTES = 16 * 1024 * 1024;
 
 /** Why containerd could not be reached. */
 export class UpstreamUnavailableError extends Error {
   override readonly name = "UpstreamUnavailableError";
 }
 
-/** One HTTP/2 connection to containerd's socket, dialled when needed and again after it is lost. */
+/** One HTTP/2 connection to containerd's socket (berthd's own client), dialled when needed and again after it is lost. */
 export interface Upstream {
   /** containerd's socket path, for messages. */
   readonly socketPath: string;
   /** The connection, dialling it if there is none; rejects with {@link UpstreamUnavailableError}. */
-  session(): Promise<http2.ClientHttp2Session>;
+  session(): Promise<H2ClientConnection>;
+  /** The open connection, if there is one now (no dialling). */
+  connected(): H2ClientConnection | undefined;
   /** Whether the last dial succeeded and its connection is open. */
   readonly up: boolean;
   /** Closes the connection; calls on it end. */
@@ -33,50 +37,49 @@ export interface Upstream {
  * 5 s), so that a containerd that is down is not dialled by every call.
  */
 export function createUpstream(socketPath: string): Upstream {
-  let current: http2.ClientHttp2Session | undefined;
-  let dialling: Promise<http2.ClientHttp2Session> | undefined;
+  let current: H2ClientConnection | undefined;
+  let dialling: Promise<H2ClientConnection> | undefined;
   let backoffMs = FIRST_BACKOFF_MS;
   let retryAt = 0;
   let lastError = "";
   let closed = false;
 
-  const dial = (): Promise<http2.ClientHttp2Session> =>
+  const dial = (): Promise<H2ClientConnection> =>
     new Promise((resolve, reject) => {
-      const session = http2.connect("http://localhost", {
-        createConnection: () => net.connect(socketPath),
-        settings: { initialWindowSize: STREAM_WINDOW_BYTES },
-      });
-      const timer = setTimeout(() => session.destroy(new Error("i/o timeout")), DIAL_TIMEOUT_MS);
+      const socket = net.connect(socketPath);
+      const timer = setTimeout(() => socket.destroy(new Error("i/o timeout")), DIAL_TIMEOUT_MS);
       const fail = (error: Error) => {
         clearTimeout(timer);
-        session.destroy();
+        socket.destroy();
         reject(error);
       };
-      session.once("error", fail);
-      session.once("connect", () => {
+      socket.once("error", fail);
+      socket.once("connect", () => {
         clearTimeout(timer);
-        session.off("error", fail);
-        session.setLocalWindowSize(SESSION_WINDOW_BYTES);
-        // Errors after connecting end the session; its calls see them on their streams.
-        session.on("error", () => undefined);
-        session.once("close", () => {
-          if (current === session) current = undefined;
+        socket.off("error", fail);
+        const connection = new H2ClientConnection(socket, {
+          streamWindow: STREAM_WINDOW_BYTES,
+          connectionWindow: CONNECTION_WINDOW_BYTES,
+          maxHeaderListSize: MAX_HEADER_LIST_BYTES,
         });
-        session.once("goaway", () => {
-          if (current === session) current = undefined;
-        });
-        resolve(session);
+        connection.onGone = () => {
+          if (current === connection) current = undefined;
+        };
+        resolve(connection);
       });
     });
 
   return {
     socketPath,
     get up() {
-      return current !== undefined && !current.closed && !current.destroyed;
+      return current?.open === true;
+    },
+    connected() {
+      return current?.open === true ? current : undefined;
     },
     session() {
       if (closed) return Promise.reject(new UpstreamUnavailableError("berthd is shutting down"));
-      if (current !== undefined && !current.closed && !current.destroyed) return Promise.resolve(current);
+      if (current?.open === true) return Promise.resolve(current);
       if (dialling !== undefined) return dialling;
       if (Date.now() < retryAt) return Promise.reject(new UpstreamUnavailableError(lastError));
       dialling = dial().then(

@@ -34,6 +34,21 @@ export interface CallIo {
   drained(): Promise<void>;
   /** Response headers, `:status` 200. */
   respond(headers: Readonly<Record<string, string>>): void;
+  /** A headers-only ("trailers-only") response, `:status` 200, that ends the stream. */
+  respondOnly(fields: readonly string[]): void;
+  /** Response headers as name, value, name, value…, `:status` 200. */
+  respondFields(fields: readonly string[]): void;
+  /** The last data, if any, then trailers given as name, value, name, value… */
+  endFields(trailers: readonly string[]): void;
+  /**
+   * From now on the client may send only as much request body as was told
+   * consumed with {@link consumed}, and the request may stay open as long as
+   * the call runs: for a relay that passes the body on at the pace its
+   * receiver takes it.
+   */
+  relayRequest(): void;
+  /** `bytes` of the request body were passed on (see {@link relayRequest}). */
+  consumed(bytes: number): void;
   write(data: Buffer): void;
   /** The last data, if any, then the trailers. */
   end(trailers: Readonly<Record<string, string>>, data?: readonly Buffer[]): void;

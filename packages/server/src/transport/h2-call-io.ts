@@ -61,6 +61,27 @@ export class H2CallIo implements CallIo {
     this.stream.respond(200, flat(headers));
   }
 
+  respondOnly(fields: readonly string[]): void {
+    this.stream.respond(200, fields, true);
+  }
+
+  respondFields(fields: readonly string[]): void {
+    this.stream.respond(200, fields);
+  }
+
+  endFields(trailers: readonly string[]): void {
+    this.stream.end(trailers);
+  }
+
+  relayRequest(): void {
+    this.stream.consumeByReading();
+    this.stream.keepRequestOpen();
+  }
+
+  consumed(bytes: number): void {
+    this.stream.consumed(bytes);
+  }
+
   write(data: Buffer): void {
     this.stream.write(data);
   }

@@ -1,7 +1,7 @@
 import { H2ConnectionError } from "./errors.js";
 import { DEFAULT_MAX_FRAME, DEFAULT_WINDOW, ErrorCode, MAX_WINDOW, Setting } from "./frames.js";
 
-/** What the client's SETTINGS frames said so far (RFC 9113 §6.5.2), with the protocol's defaults. */
+/** What the peer's SETTINGS frames said so far (RFC 9113 §6.5.2), with the protocol's defaults. */
 export class PeerSettings {
   /** The initial send window of every stream. */
   initialWindow = DEFAULT_WINDOW;
@@ -9,6 +9,8 @@ export class PeerSettings {
   maxFrame = DEFAULT_MAX_FRAME;
   /** The largest header list the client accepts: unlimited until it says. */
   maxHeaderListSize = Number.POSITIVE_INFINITY;
+  /** The most streams the peer lets its counterpart open at once: unlimited until it says. */
+  maxConcurrentStreams = Number.POSITIVE_INFINITY;
 
   /**
    * Applies one SETTINGS payload; returns how much the initial stream window
@@ -32,6 +34,8 @@ export class PeerSettings {
         this.maxFrame = value;
       } else if (setting === Setting.MAX_HEADER_LIST_SIZE) {
         this.maxHeaderListSize = value;
+      } else if (setting === Setting.MAX_CONCURRENT_STREAMS) {
+        this.maxConcurrentStreams = value;
       } else if (setting === Setting.ENABLE_PUSH && value > 1) {
         throw new H2ConnectionError(ErrorCode.PROTOCOL_ERROR, "bad ENABLE_PUSH");
       }
