@@ -8,10 +8,12 @@ import { Version } from "@berth/gen/containerd/services/version/v1/version_pb.js
 import { Health } from "@berth/gen/grpc/health/v1/health_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "@berth/gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "@berth/gen/grpc/reflection/v1alpha/reflection_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import {
   type ConnectRouter,
   createServiceImplSpec,
   type MethodImplSpec,
+  type ServiceImpl,
   type ServiceImplSpec,
 } from "@connectrpc/connect";
 import type { Local } from "../local/index.js";
@@ -68,7 +70,7 @@ export function createServiceImplementations(
     createServiceImplSpec<typeof Namespaces>(Namespaces, createNamespacesService(dependencies.namespaces)),
     createServiceImplSpec<typeof Leases>(Leases, createLeasesService(dependencies.leases)),
     createServiceImplSpec<typeof Events>(Events, createEventsService(dependencies.events)),
-    createServiceImplSpec<typeof Tasks>(Tasks, createTasksService(dependencies.containers)),
+    implementedOnly(Tasks, createTasksService(dependencies.containers)),
     createServiceImplSpec<typeof Introspection>(Introspection, createIntrospectionService(dependencies.introspection)),
     createServiceImplSpec<typeof Version>(
       Version,
@@ -83,6 +85,20 @@ export function createServiceImplementations(
       }),
     ),
   ];
+}
+
+/**
+ * The spec of the methods `impl` has, and no others: the rest are not routed
+ * at all and answer grpc-go's "unknown method", as on a containerd that lacks
+ * them, instead of Connect's "not implemented".
+ */
+function implementedOnly<Service extends DescService>(
+  service: Service,
+  impl: Partial<ServiceImpl<Service>>,
+): ServiceImplSpec {
+  const spec = createServiceImplSpec(service, impl);
+  const methods = Object.fromEntries(Object.entries(spec.methods).filter(([localName]) => localName in impl));
+  return { ...spec, methods };
 }
 
 /** Registers the implementations and gRPC reflection on a Connect router. */
