@@ -68,11 +68,38 @@ export function createGatewayMetrics(upstreamUp: () => boolean): GatewayMetrics 
       this.set(upstreamUp() ? 1 : 0);
     },
   });
+  /** Each path's and each path-and-code's metric children, so that a call hashes no label set. */
+  const byPath = new Map<string, PathMetrics>();
+  const childrenOf = (path: string): PathMetrics => {
+    const labels = labelsOf(path);
+    const key = labels.grpc_service === "other" ? "other" : path;
+    let found = byPath.get(key);
+    if (found === undefined) {
+      found = {
+        started: started.labels(labels),
+        received: bytes.labels({ ...labels, direction: "received" }),
+        sent: bytes.labels({ ...labels, direction: "sent" }),
+        byCode: new Map(),
+        ended(code) {
+          const name = code === 0 ? "OK" : (Code[code] ?? String(code));
+          let children = this.byCode.get(name);
+          if (children === undefined) {
+            const withCode = { ...labels, grpc_code: name };
+            children = { handled: handled.labels(withCode), seconds: seconds.labels(withCode) };
+            this.byCode.set(name, children);
+          }
+          return children;
+        },
+      };
+      byPath.set(key, found);
+    }
+    return found;
+  };
   return {
     registry,
     start(path) {
-      const labels = labelsOf(path);
-      started.inc(labels);
+      const children = childrenOf(path);
+      children.started.inc();
       open.inc();
       const begun = process.hrtime.bigint();
       let inBytes = 0;
@@ -89,15 +116,24 @@ export function createGatewayMetrics(upstreamUp: () => boolean): GatewayMetrics 
           if (ended) return;
           ended = true;
           open.dec();
-          const withCode = { ...labels, grpc_code: code === 0 ? "OK" : (Code[code] ?? String(code)) };
-          handled.inc(withCode);
-          seconds.observe(withCode, Number(process.hrtime.bigint() - begun) / 1e9);
-          bytes.inc({ ...labels, direction: "received" }, inBytes);
-          bytes.inc({ ...labels, direction: "sent" }, outBytes);
+          const byCode = children.ended(code);
+          byCode.handled.inc();
+          byCode.seconds.observe(Number(process.hrtime.bigint() - begun) / 1e9);
+          children.received.inc(inBytes);
+          children.sent.inc(outBytes);
         },
       };
     },
   };
+}
+
+/** The metric children of one method. */
+interface PathMetrics {
+  readonly started: { inc(): void };
+  readonly received: { inc(value: number): void };
+  readonly sent: { inc(value: number): void };
+  readonly byCode: Map<string, { handled: { inc(): void }; seconds: { observe(value: number): void } }>;
+  ended(code: number): { handled: { inc(): void }; seconds: { observe(value: number): void } };
 }
 
 function labelsOf(path: string): Record<"grpc_type" | "grpc_service" | "grpc_method", string> {
