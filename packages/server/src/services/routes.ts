@@ -8,12 +8,11 @@ import { Version } from "@berth/gen/containerd/services/version/v1/version_pb.js
 import { Health } from "@berth/gen/grpc/health/v1/health_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "@berth/gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "@berth/gen/grpc/reflection/v1alpha/reflection_pb.js";
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import {
   type ConnectRouter,
   createServiceImplSpec,
   type MethodImplSpec,
-  type ServiceImpl,
   type ServiceImplSpec,
 } from "@connectrpc/connect";
 import type { Local } from "../local/index.js";
@@ -41,6 +40,14 @@ export const SERVED_SERVICES = [
   ServerReflectionV1,
   ServerReflectionV1alpha,
 ] as const;
+
+/**
+ * The methods of a served service that berthd routes: all of them, except for
+ * Tasks, of which berthd serves only Get (it runs no tasks).
+ */
+export function servedMethods(service: DescService): readonly DescMethod[] {
+  return service === Tasks ? service.methods.filter((method) => method.name === "Get") : service.methods;
+}
 
 /** Options of {@link createRoutes}. */
 export interface RoutesOptions {
@@ -70,7 +77,7 @@ export function createServiceImplementations(
     createServiceImplSpec<typeof Namespaces>(Namespaces, createNamespacesService(dependencies.namespaces)),
     createServiceImplSpec<typeof Leases>(Leases, createLeasesService(dependencies.leases)),
     createServiceImplSpec<typeof Events>(Events, createEventsService(dependencies.events)),
-    implementedOnly(Tasks, createTasksService(dependencies.containers)),
+    routedOnly(createServiceImplSpec<typeof Tasks>(Tasks, createTasksService(dependencies.containers))),
     createServiceImplSpec<typeof Introspection>(Introspection, createIntrospectionService(dependencies.introspection)),
     createServiceImplSpec<typeof Version>(
       Version,
@@ -88,17 +95,13 @@ export function createServiceImplementations(
 }
 
 /**
- * The spec of the methods `impl` has, and no others: the rest are not routed
- * at all and answer grpc-go's "unknown method", as on a containerd that lacks
- * them, instead of Connect's "not implemented".
+ * The spec of the methods {@link servedMethods} names, and no others: the rest
+ * are not routed at all and answer grpc-go's "unknown method", as on a
+ * containerd that lacks them, instead of Connect's "not implemented".
  */
-function implementedOnly<Service extends DescService>(
-  service: Service,
-  impl: Partial<ServiceImpl<Service>>,
-): ServiceImplSpec {
-  const spec = createServiceImplSpec(service, impl);
-  const methods = Object.fromEntries(Object.entries(spec.methods).filter(([localName]) => localName in impl));
-  return { ...spec, methods };
+function routedOnly(spec: ServiceImplSpec): ServiceImplSpec {
+  const served = new Set(servedMethods(spec.service).map((method) => method.localName));
+  return { ...spec, methods: Object.fromEntries(Object.entries(spec.methods).filter(([name]) => served.has(name))) };
 }
 
 /** Registers the implementations and gRPC reflection on a Connect router. */

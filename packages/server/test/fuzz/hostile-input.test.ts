@@ -2,7 +2,7 @@ import { CreateContainerRequestSchema } from "@berth/gen/containerd/services/con
 import { CreateRequestSchema as CreateLeaseRequestSchema } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SERVED_SERVICES } from "../../src/services/routes.js";
+import { SERVED_SERVICES, servedMethods } from "../../src/services/routes.js";
 import { type BerthdProcess, startBerthdProcess } from "../support/berthd-process.js";
 import { FUZZ_NAMESPACE, type FuzzCase, genericCases } from "../support/fuzz-cases.js";
 import { probeLiveness, residentMiB } from "../support/fuzz-liveness.js";
@@ -106,7 +106,7 @@ describe("hostile input", () => {
 
     for (const protocol of PROTOCOLS) {
       for (const service of SERVED_SERVICES) {
-        for (const method of service.methods) {
+        for (const method of servedMethods(service)) {
           await batch(
             `${protocol.name} ${method.parent.typeName}.${method.name}`,
             genericCases(protocol, method, random),
