@@ -7,7 +7,7 @@ import type { StoreReport } from "./verify-store.js";
 export function formatReport(location: string, report: StoreReport): string {
   const lines = [
     `berthd check: ${location}`,
-    `${report.namespaces} namespaces, ${report.containers} containers, ${report.leases} leases, ${report.leaseResources} lease resources (${report.keys} keys)`,
+    `${report.namespaces} namespaces, ${report.containers} containers, ${report.leases} leases, ${report.leaseResources} lease resources, ${report.events} events (${report.keys} keys)`,
     report.problems.length === 0 ? "no problems found" : `${report.problems.length} problems:`,
     ...report.problems.map(({ key, problem }) => `${JSON.stringify(key)}: ${problem}`),
   ];

@@ -54,7 +54,7 @@ export async function runCheck(options: RunCheckOptions): Promise<number> {
         key: damage.file,
         problem: `${damage.reason} at byte ${damage.offset} (${damage.bytes} bytes unreadable); run berthd check --repair`,
       }));
-      const report = { keys: 0, namespaces: 0, containers: 0, leases: 0, leaseResources: 0, problems };
+      const report = { keys: 0, namespaces: 0, containers: 0, leases: 0, leaseResources: 0, events: 0, problems };
       write(options.json === true ? formatReportJson(location, report) : formatReport(location, report));
       return CheckExit.problems;
     }

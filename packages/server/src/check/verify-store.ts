@@ -1,5 +1,6 @@
 import { ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { LeaseSchema, ResourceSchema } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
+import { EventSchema } from "@berth/gen/berth/events/v1/history_pb.js";
 import { NamespaceSchema } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { validateContainer } from "../local/container-validation.js";
@@ -25,6 +26,8 @@ export interface StoreReport {
   readonly containers: number;
   readonly leases: number;
   readonly leaseResources: number;
+  /** Events in the history. */
+  readonly events: number;
   readonly problems: readonly StoreProblem[];
 }
 
@@ -37,12 +40,15 @@ type SectionName = (typeof SECTIONS)[number];
  * against the keyspace drawn in `store/layout.ts`: each value decodes as its
  * protobuf type, names the same id as its key, and passes the rules berthd
  * applies on write (`local/`); every namespace holding records has a namespace
- * record; every lease resource belongs to a lease; no other keys exist. Reads only.
+ * record; every lease resource belongs to a lease; the event history's
+ * sequences match their keys and follow each other; no other keys exist. Reads only.
  */
 export async function verifyStore(db: Database): Promise<StoreReport> {
   const layout = new Layout(db);
   const metaPrefix = layout.meta.prefix;
   const namespacesPrefix = layout.namespaces.prefix;
+  const eventsPrefix = layout.events.prefix;
+  let previousSequence: bigint | undefined;
   const problems: StoreProblem[] = [];
   const report = (key: string, problem: string) => problems.push({ key, problem });
   const namespaceRecords = new Set<string>();
@@ -50,7 +56,7 @@ export async function verifyStore(db: Database): Promise<StoreReport> {
   const usedNamespaces = new Map<string, string>();
   const leaseIds = new Set<string>();
   const resources: { key: string; namespace: string; leaseId: string }[] = [];
-  const counts = { keys: 0, namespaces: 0, containers: 0, leases: 0, leaseResources: 0 };
+  const counts = { keys: 0, namespaces: 0, containers: 0, leases: 0, leaseResources: 0, events: 0 };
   let schemaSeen = false;
 
   const iterator = db.iterator({ keyEncoding: "utf8", valueEncoding: "view" });
@@ -71,6 +77,23 @@ export async function verifyStore(db: Database): Promise<StoreReport> {
             if (version !== SCHEMA_VERSION)
               report(key, `layout version ${JSON.stringify(version)}, expected "${SCHEMA_VERSION}"`);
           }
+          continue;
+        }
+        if (key.startsWith(eventsPrefix)) {
+          counts.events += 1;
+          const name = key.slice(eventsPrefix.length);
+          if (!/^\d{20}$/.test(name)) {
+            report(key, "unknown key in !events!");
+            continue;
+          }
+          const sequence = BigInt(name);
+          const event = decode(EventSchema, value, key, report);
+          if (event !== undefined && event.sequence !== sequence) report(key, `record has sequence ${event.sequence}`);
+          // The history is contiguous: pruning takes the oldest, and no sequence is skipped.
+          if (previousSequence !== undefined && sequence !== previousSequence + 1n) {
+            report(key, `sequence ${sequence} follows ${previousSequence}: events are missing`);
+          }
+          previousSequence = sequence;
           continue;
         }
         if (key.startsWith(namespacesPrefix)) {

@@ -24,7 +24,7 @@ import { MAX_MATCHING_MS, matchPaced } from "./paced-matching.js";
 export interface ContainersLocalOptions {
   readonly store: ContainerStore;
   /** Where committed changes are announced. */
-  readonly events: Pick<EventsLocal, "emit">;
+  readonly events: Pick<EventsLocal, "envelope">;
   /** CPU one listing may spend matching filters (default {@link MAX_MATCHING_MS}). */
   readonly maxMatchingMs?: number;
   readonly clock?: Clock;
@@ -89,47 +89,60 @@ export function createContainersLocal({
         createdAt: now,
         updatedAt: now,
       });
-      await store.create(namespace, container);
-      events.emit(namespace, "/containers/create", ContainerCreateSchema, {
-        id: container.id,
-        image: container.image,
-        runtime: { name: container.runtime?.name ?? "", options: container.runtime?.options },
-      });
+      await store.create(
+        namespace,
+        container,
+        events.envelope(namespace, "/containers/create", ContainerCreateSchema, {
+          id: container.id,
+          image: container.image,
+          runtime: { name: container.runtime?.name ?? "", options: container.runtime?.options },
+        }),
+      );
       return container;
     },
 
     async update(requestNamespace, patch, paths) {
       if (patch.id === "") throw plainError("invalid argument", "Container.ID required");
       const namespace = requestNamespace.require();
-      const updated = await store.update(namespace, patch.id, (stored) => {
-        const merged = applyContainerMask(stored, patch, paths);
-        try {
-          validateContainer(merged);
-        } catch (error) {
-          throw prefixed(error, "update failed validation");
-        }
-        merged.createdAt = stored.createdAt;
-        merged.updatedAt = clock();
-        return merged;
-      });
+      const updated = await store.update(
+        namespace,
+        patch.id,
+        (stored) => {
+          const merged = applyContainerMask(stored, patch, paths);
+          try {
+            validateContainer(merged);
+          } catch (error) {
+            throw prefixed(error, "update failed validation");
+          }
+          merged.createdAt = stored.createdAt;
+          merged.updatedAt = clock();
+          return merged;
+        },
+        (result) =>
+          events.envelope(namespace, "/containers/update", ContainerUpdateSchema, {
+            id: result.id,
+            image: result.image,
+            labels: result.labels,
+            snapshotKey: result.snapshotKey,
+          }),
+      );
       if (updated === undefined) {
         throw (await store.bucket(namespace)) !== "none"
           ? notFound(`container ${quoteInput(patch.id)}`)
           : notFound(`cannot update container ${quoteInput(patch.id)} in namespace ${quoteInput(namespace)}`);
       }
-      events.emit(namespace, "/containers/update", ContainerUpdateSchema, {
-        id: updated.id,
-        image: updated.image,
-        labels: updated.labels,
-        snapshotKey: updated.snapshotKey,
-      });
       return updated;
     },
 
     async delete(requestNamespace, id) {
       const namespace = requestNamespace.require();
-      if (await store.delete(namespace, id)) {
-        events.emit(namespace, "/containers/delete", ContainerDeleteSchema, { id });
+      if (
+        await store.delete(
+          namespace,
+          id,
+          events.envelope(namespace, "/containers/delete", ContainerDeleteSchema, { id }),
+        )
+      ) {
         return;
       }
       throw (

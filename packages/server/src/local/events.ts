@@ -16,32 +16,50 @@ const GO_ZERO_SECONDS = -62135596800n;
 
 /** Dependencies of {@link createEventsLocal}. */
 export interface EventsLocalOptions {
+  /** What Subscribe follows. */
   readonly exchange: Exchange;
+  /**
+   * Stores a published or forwarded envelope durably, after which it reaches
+   * `exchange` (see `store/event-log.ts`); without it, envelopes go to
+   * `exchange` at once.
+   */
+  readonly record?: (envelope: Envelope) => Promise<void>;
   readonly clock?: Clock;
 }
 
 /** containerd's events rules (`events/exchange`, `services/events`) over an {@link Exchange}. */
 export interface EventsLocal {
-  /** Publishes a payload of berthd's own, after the change it reports has committed. */
-  emit<Desc extends DescMessage>(namespace: string, topic: string, schema: Desc, payload: MessageInitShape<Desc>): void;
+  /**
+   * The envelope of a payload of berthd's own, stamped now: the store writes it
+   * in the same batch as the change it reports, and it is published once that
+   * batch has committed.
+   */
+  envelope<Desc extends DescMessage>(
+    namespace: string,
+    topic: string,
+    schema: Desc,
+    payload: MessageInitShape<Desc>,
+  ): Envelope;
   /** Events.Publish: the caller's namespace, a validated topic, the Any unchanged. */
-  publish(namespace: RequestNamespace, topic: string, event: Any | undefined): void;
+  publish(namespace: RequestNamespace, topic: string, event: Any | undefined): Promise<void>;
   /** Events.Forward: a complete envelope, validated, then broadcast unchanged. */
-  forward(envelope: Envelope | undefined): void;
+  forward(envelope: Envelope | undefined): Promise<void>;
   /** Events.Subscribe: envelopes matching any filter, until `signal` aborts. */
   subscribe(filters: readonly string[], signal: AbortSignal): AsyncIterable<Envelope>;
 }
 
 /** Builds the events rules. */
-export function createEventsLocal({ exchange, clock = systemClock }: EventsLocalOptions): EventsLocal {
+export function createEventsLocal({
+  exchange,
+  record = async (envelope) => exchange.publish(envelope),
+  clock = systemClock,
+}: EventsLocalOptions): EventsLocal {
   return {
-    emit(namespace, topic, schema, payload) {
-      exchange.publish(
-        create(EnvelopeSchema, { timestamp: clock(), namespace, topic, event: packEvent(schema, payload) }),
-      );
+    envelope(namespace, topic, schema, payload) {
+      return create(EnvelopeSchema, { timestamp: clock(), namespace, topic, event: packEvent(schema, payload) });
     },
 
-    publish(requestNamespace, topic, event) {
+    async publish(requestNamespace, topic, event) {
       let namespace: string;
       try {
         namespace = requestNamespace.require();
@@ -49,10 +67,10 @@ export function createEventsLocal({ exchange, clock = systemClock }: EventsLocal
         throw error instanceof BerthError ? error.wrap("failed publishing event") : error;
       }
       validateTopic(topic);
-      exchange.publish(create(EnvelopeSchema, { timestamp: clock(), namespace, topic, event }));
+      await record(create(EnvelopeSchema, { timestamp: clock(), namespace, topic, event }));
     },
 
-    forward(envelope) {
+    async forward(envelope) {
       const checked = envelope ?? create(EnvelopeSchema);
       try {
         validateIdentifier(checked.namespace);
@@ -64,7 +82,7 @@ export function createEventsLocal({ exchange, clock = systemClock }: EventsLocal
       if (timestamp === undefined || (timestamp.seconds === GO_ZERO_SECONDS && timestamp.nanos === 0)) {
         throw invalidArgument("timestamp must be set on forwarded event");
       }
-      exchange.publish(checked);
+      await record(checked);
     },
 
     subscribe(filters, signal) {

@@ -1,5 +1,6 @@
 import type { Plugin } from "@berth/gen/containerd/services/introspection/v1/introspection_pb.js";
 import type { Exchange } from "../events/exchange.js";
+import { envelopeOf } from "../store/event-log.js";
 import type { Store } from "../store/types.js";
 import type { Clock } from "./clock.js";
 import { type ContainersLocal, createContainersLocal } from "./containers.js";
@@ -27,11 +28,23 @@ export interface LocalOptions {
   readonly plugins?: (() => readonly Plugin[]) | undefined;
 }
 
-/** Builds every rule set; changes are announced on `exchange` after they commit. */
+/**
+ * Builds every rule set. Changes are stored with their events in one batch
+ * (the store's history), and each committed event is then announced on `exchange`.
+ */
 export function createLocal(store: Store, exchange: Exchange, options: LocalOptions = {}): Local {
   const withClock = options.clock === undefined ? {} : { clock: options.clock };
   const maxMatchingMs = options.maxMatchingMs ?? MAX_MATCHING_MS;
-  const events = createEventsLocal({ exchange, ...withClock });
+  store.history.log.onCommitted((committed) => {
+    for (const event of committed) {
+      if (event.gap === undefined) exchange.publish(envelopeOf(event));
+    }
+  });
+  const events = createEventsLocal({
+    exchange,
+    record: (envelope) => store.history.record([{ envelope }]),
+    ...withClock,
+  });
   return {
     containers: createContainersLocal({ store: store.containers, events, maxMatchingMs, ...withClock }),
     namespaces: createNamespacesLocal({ store: store.namespaces, events }),

@@ -16,7 +16,7 @@ import type { RequestNamespace } from "./namespace.js";
 /** Dependencies of {@link createNamespacesLocal}. */
 export interface NamespacesLocalOptions {
   readonly store: NamespaceStore;
-  readonly events: Pick<EventsLocal, "emit">;
+  readonly events: Pick<EventsLocal, "envelope">;
 }
 
 /** containerd's namespace rules (`services/namespaces/local.go`, `metadata/namespaces.go`). */
@@ -48,11 +48,18 @@ export function createNamespacesLocal({ store, events }: NamespacesLocalOptions)
     async create(requestNamespace, namespace) {
       validateIdentifier(namespace.name);
       validateNamespaceLabels(namespace.labels);
-      await store.create({ name: namespace.name, labels: withoutEmptyLabels(namespace.labels) });
-      events.emit(envelopeNamespace(requestNamespace, namespace.name), "/namespaces/create", NamespaceCreateSchema, {
-        name: namespace.name,
-        labels: namespace.labels,
-      });
+      await store.create(
+        { name: namespace.name, labels: withoutEmptyLabels(namespace.labels) },
+        events.envelope(
+          envelopeNamespace(requestNamespace, namespace.name),
+          "/namespaces/create",
+          NamespaceCreateSchema,
+          {
+            name: namespace.name,
+            labels: namespace.labels,
+          },
+        ),
+      );
       return namespace;
     },
 
@@ -79,15 +86,22 @@ export function createNamespacesLocal({ store, events }: NamespacesLocalOptions)
         }
         return labels;
       };
-      await store.update(namespace.name, change, { create: setsLabels });
-      events.emit(envelopeNamespace(requestNamespace, namespace.name), "/namespaces/update", NamespaceUpdateSchema, {
-        name: namespace.name,
-        labels: namespace.labels,
+      await store.update(namespace.name, change, {
+        create: setsLabels,
+        event: events.envelope(
+          envelopeNamespace(requestNamespace, namespace.name),
+          "/namespaces/update",
+          NamespaceUpdateSchema,
+          { name: namespace.name, labels: namespace.labels },
+        ),
       });
     },
 
     async delete(name) {
-      const result = await store.delete(name);
+      const result = await store.delete(
+        name,
+        events.envelope(name, "/namespaces/delete", NamespaceDeleteSchema, { name }),
+      );
       if (!result.deleted) {
         throw result.reason === "not found"
           ? notFound(`namespace ${quoteInput(name)}`)
@@ -95,7 +109,6 @@ export function createNamespacesLocal({ store, events }: NamespacesLocalOptions)
               `namespace ${quoteInput(name)} must be empty, but it still has ${result.holds.join(", ")}`,
             );
       }
-      events.emit(name, "/namespaces/delete", NamespaceDeleteSchema, { name });
     },
   };
 }

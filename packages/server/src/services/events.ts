@@ -7,12 +7,12 @@ import { requestNamespaceKey } from "./context.js";
 export function createEventsService(local: EventsLocal): ServiceImpl<typeof Events> {
   return {
     async publish(request, context) {
-      local.publish(context.values.get(requestNamespaceKey), request.topic, request.event);
+      await local.publish(context.values.get(requestNamespaceKey), request.topic, request.event);
       return {};
     },
 
     async forward(request) {
-      local.forward(request.envelope);
+      await local.forward(request.envelope);
       return {};
     },
 

@@ -1,5 +1,7 @@
+import type { Event } from "@berth/gen/berth/events/v1/history_pb.js";
 import type { AbstractChainedBatch } from "abstract-level";
 import { type BerthError, resourceExhausted, unavailable, withoutPaths } from "../errdefs.js";
+import type { EventEntry, EventLog } from "./event-log.js";
 import type { Database } from "./layout.js";
 
 /** Adds one caller's operations to a batch that is about to be written. */
@@ -17,6 +19,8 @@ export interface CommitQueueOptions {
   readonly recover?: () => Promise<void>;
   /** How often recovery is retried in the background while writes fail (default 5 s). */
   readonly recoverRetryMs?: number;
+  /** Where the events that commits carry are stored, in the same batch as their writes. */
+  readonly eventLog?: EventLog;
 }
 
 /** Writes batches, coalescing concurrent callers into one LevelDB write. */
@@ -25,7 +29,7 @@ export interface CommitQueue {
    * Resolves once the operations are written (and synced, if enabled); all or none of them land.
    * @throws BerthError resource exhausted when the disk is full, unavailable for other write failures.
    */
-  commit(write: BatchWriter): Promise<void>;
+  commit(write: BatchWriter, events?: readonly EventEntry[]): Promise<void>;
   /** Resolves when every commit accepted so far has settled. */
   drain(): Promise<void>;
   /** Why writes are refused now (the failed write), or undefined while they are accepted. */
@@ -36,6 +40,7 @@ export interface CommitQueue {
 
 interface Pending {
   readonly write: BatchWriter;
+  readonly events: readonly EventEntry[] | undefined;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -54,6 +59,7 @@ interface Pending {
  */
 export function createCommitQueue(db: Database, options: CommitQueueOptions = {}): CommitQueue {
   const writeOptions = { sync: options.sync ?? true, valueEncoding: "view" };
+  const eventLog = options.eventLog;
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
   let failure: BerthError | undefined;
@@ -86,19 +92,27 @@ export function createCommitQueue(db: Database, options: CommitQueueOptions = {}
       }
       const batch = db.batch();
       const accepted: Pending[] = [];
+      const appended: Event[] = [];
+      const firstSequence = eventLog === undefined ? 0n : eventLog.newest + 1n;
       for (const pending of group) {
         try {
           pending.write(batch);
           accepted.push(pending);
         } catch (error) {
           pending.reject(error);
+          continue;
         }
+        // Each write's events follow it, so that sequence order is commit order.
+        if (eventLog !== undefined)
+          for (const entry of pending.events ?? []) appended.push(eventLog.append(batch, entry));
       }
       try {
         if (batch.length > 0) await batch.write(writeOptions);
         else await batch.close();
+        eventLog?.committed(appended);
         for (const pending of accepted) pending.resolve();
       } catch (error) {
+        eventLog?.abandoned(firstSequence);
         const classified = writeFailure(error);
         if (options.recover !== undefined) {
           failure = classified;
@@ -135,17 +149,17 @@ export function createCommitQueue(db: Database, options: CommitQueueOptions = {}
     return recovering;
   }
 
-  function enqueue(write: BatchWriter): Promise<void> {
+  function enqueue(write: BatchWriter, events: readonly EventEntry[] | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      queue.push({ write, resolve, reject });
+      queue.push({ write, events, resolve, reject });
       if (flushing === undefined) startFlush();
     });
   }
 
   return {
-    commit(write) {
-      if (failure === undefined || options.recover === undefined) return enqueue(write);
-      return recover(options.recover, failure).then(() => enqueue(write));
+    commit(write, events) {
+      if (failure === undefined || options.recover === undefined) return enqueue(write, events);
+      return recover(options.recover, failure).then(() => enqueue(write, events));
     },
     drain,
     get failure() {

@@ -2,7 +2,7 @@ import { type Container, ContainerSchema } from "@berth/gen/containerd/services/
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { alreadyExists } from "../errdefs.js";
 import { bucketMarked, bucketMarker, bucketState } from "./buckets.js";
-import { type StoreContext, writeInNamespace } from "./context.js";
+import { eventsOf, type StoreContext, writeInNamespace } from "./context.js";
 import type { Section } from "./layout.js";
 import { StoredContainer } from "./stored-container.js";
 import type { ContainerStore, ListOptions } from "./types.js";
@@ -53,7 +53,7 @@ export function createContainerStore(context: StoreContext): ContainerStore {
       return bucketState(context, namespace, "containers", layout.containers(namespace));
     },
 
-    create(namespace, container) {
+    create(namespace, container, event) {
       const section = layout.containers(namespace);
       return writeInNamespace(context, namespace, (withNamespace) =>
         records.run(lockKey(namespace, container.id), async () => {
@@ -67,29 +67,30 @@ export function createContainerStore(context: StoreContext): ContainerStore {
               batch.put(container.id, bytes, { sublevel: section });
               marker?.(batch);
             }),
+            eventsOf(event),
           );
           bucketMarked(context, namespace, "containers");
         }),
       );
     },
 
-    update(namespace, id, change) {
+    update(namespace, id, change, event) {
       const section = layout.containers(namespace);
       return records.run(lockKey(namespace, id), async () => {
         const bytes = await read(section, id);
         if (bytes === undefined) return undefined;
         const next = change(decode(bytes));
         const nextBytes = encode(next);
-        await queue.commit((batch) => batch.put(id, nextBytes, { sublevel: section }));
+        await queue.commit((batch) => batch.put(id, nextBytes, { sublevel: section }), eventsOf(event?.(next)));
         return next;
       });
     },
 
-    delete(namespace, id) {
+    delete(namespace, id, event) {
       const section = layout.containers(namespace);
       return records.run(lockKey(namespace, id), async () => {
         if ((await read(section, id)) === undefined) return false;
-        await queue.commit((batch) => batch.del(id, { sublevel: section }));
+        await queue.commit((batch) => batch.del(id, { sublevel: section }), eventsOf(event));
         return true;
       });
     },

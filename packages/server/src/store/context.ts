@@ -1,6 +1,8 @@
+import type { Envelope } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import { NamespaceSchema } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { BatchWriter, CommitQueue } from "./commit-queue.js";
+import type { EventEntry } from "./event-log.js";
 import type { KeyLock, SharedKeyLock } from "./key-lock.js";
 import type { Layout } from "./layout.js";
 
@@ -41,4 +43,9 @@ export function writeInNamespace<T>(
     context.knownNamespaces.add(namespace);
     return result;
   });
+}
+
+/** The history entries of a write that reports `event` (none without one). */
+export function eventsOf(event: Envelope | undefined): readonly EventEntry[] | undefined {
+  return event === undefined ? undefined : [{ envelope: event }];
 }

@@ -6,6 +6,8 @@
  * │
  * ├─ !meta!schema                                  "1"  (layout version)
  * ├─ !meta!uuid                                    the server's UUID, made on first use
+ * ├─ !events!<sequence>                            berth.events.v1.Event, protobuf binary; the
+ * │                                                 sequence as 20 decimal digits (see event-log.ts)
  * ├─ !namespaces!<name>                            Namespace, protobuf binary (name + labels)
  * └─ !v1!                                          sublevel "v1": records per namespace
  *    └─ !v1!!<namespace>!                          one sublevel per namespace
@@ -57,12 +59,15 @@ export class Layout {
   readonly meta: AbstractSublevel<Database, unknown, string, string>;
   /** `!namespaces!`: one record per namespace, keyed by name. */
   readonly namespaces: Section;
+  /** `!events!`: the event history, keyed by sequence. */
+  readonly events: Section;
   private readonly versioned: Section;
   private readonly cache = new Map<string, NamespaceSections>();
 
   constructor(readonly db: Database) {
     this.meta = db.sublevel<string, string>("meta", { valueEncoding: "utf8" });
     this.namespaces = db.sublevel<string, Uint8Array>("namespaces", BYTES) as Section;
+    this.events = db.sublevel<string, Uint8Array>("events", BYTES) as Section;
     this.versioned = db.sublevel<string, Uint8Array>("v1", BYTES) as Section;
   }
 
@@ -94,7 +99,7 @@ export class Layout {
     this.cache.clear();
     await this.db.close();
     await this.db.open();
-    await Promise.all([this.meta.open(), this.namespaces.open(), this.versioned.open()]);
+    await Promise.all([this.meta.open(), this.namespaces.open(), this.events.open(), this.versioned.open()]);
   }
 
   /** The containers of one namespace, keyed by container id. */

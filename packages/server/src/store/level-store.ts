@@ -2,6 +2,7 @@ import { type CommitQueueOptions, createCommitQueue } from "./commit-queue.js";
 import { createContainerStore } from "./containers.js";
 import type { StoreContext } from "./context.js";
 import { reportingDamage } from "./damage.js";
+import { openEventLog } from "./event-log.js";
 import { KeyLock, SharedKeyLock } from "./key-lock.js";
 import { type Database, Layout, SCHEMA_VERSION } from "./layout.js";
 import { createLeaseStore } from "./leases.js";
@@ -35,9 +36,11 @@ export async function createLevelStore(db: Database, options: LevelStoreOptions 
           probe: () => layout.meta.put("schema", SCHEMA_VERSION, synced),
           reopen: () => layout.reopen(),
         });
+  const eventLog = await openEventLog(layout.events);
+  const withEvents = { ...queueOptions, eventLog };
   const context: StoreContext = {
     layout,
-    queue: createCommitQueue(db, recover === undefined ? queueOptions : { ...queueOptions, recover }),
+    queue: createCommitQueue(db, recover === undefined ? withEvents : { ...withEvents, recover }),
     records: new KeyLock(),
     namespaces: new SharedKeyLock(),
     knownNamespaces: new Set(),
@@ -56,6 +59,19 @@ export async function createLevelStore(db: Database, options: LevelStoreOptions 
     containers: reportingDamage(createContainerStore(context)),
     namespaces: reportingDamage(createNamespaceStore(context)),
     leases: reportingDamage(createLeaseStore(context)),
+    history: {
+      log: eventLog,
+      record: (entries) => queue.commit(() => undefined, entries),
+      async prune(retention, limit) {
+        const keys = await eventLog.expired(retention, Date.now(), limit);
+        if (keys.length > 0) {
+          await queue.commit((batch) => {
+            for (const key of keys) batch.del(key, { sublevel: layout.events });
+          });
+        }
+        return keys.length;
+      },
+    },
     sizes: () => measureStore(layout, location),
     serverUuid: createServerUuid(context),
     writeFailure: () => queue.failure?.message,

@@ -2,7 +2,7 @@ import { NamespaceSchema } from "@berth/gen/containerd/services/namespaces/v1/na
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { alreadyExists } from "../errdefs.js";
 import { BUCKET_NAMES } from "./buckets.js";
-import type { StoreContext } from "./context.js";
+import { eventsOf, type StoreContext } from "./context.js";
 import type { ListOptions, NamespaceRecord, NamespaceStore } from "./types.js";
 
 const decode = (bytes: Uint8Array): NamespaceRecord => {
@@ -33,13 +33,13 @@ export function createNamespaceStore(context: StoreContext): NamespaceStore {
       }
     },
 
-    create(record) {
+    create(record, event) {
       return context.namespaces.exclusive(record.name, async () => {
         if ((await layout.namespaces.has(record.name)) === true) {
           throw alreadyExists(`namespace "${record.name}"`);
         }
         const bytes = encode(record);
-        await queue.commit((batch) => batch.put(record.name, bytes, { sublevel: layout.namespaces }));
+        await queue.commit((batch) => batch.put(record.name, bytes, { sublevel: layout.namespaces }), eventsOf(event));
         context.knownNamespaces.add(record.name);
       });
     },
@@ -47,16 +47,23 @@ export function createNamespaceStore(context: StoreContext): NamespaceStore {
     update(name, change, options = {}) {
       return context.namespaces.exclusive(name, async () => {
         const bytes = await layout.namespaces.get(name);
-        if (bytes === undefined && options.create === false) return undefined;
+        if (bytes === undefined && options.create === false) {
+          // Nothing to write, but the call is still reported (as containerd publishes it).
+          if (options.event !== undefined) await queue.commit(() => undefined, eventsOf(options.event));
+          return undefined;
+        }
         const record = { name, labels: change(bytes === undefined ? {} : decode(bytes).labels) };
         const nextBytes = encode(record);
-        await queue.commit((batch) => batch.put(name, nextBytes, { sublevel: layout.namespaces }));
+        await queue.commit(
+          (batch) => batch.put(name, nextBytes, { sublevel: layout.namespaces }),
+          eventsOf(options.event),
+        );
         context.knownNamespaces.add(name);
         return record;
       });
     },
 
-    delete(name) {
+    delete(name, event) {
       return context.namespaces.exclusive(name, async () => {
         if ((await layout.namespaces.has(name)) !== true) return { deleted: false, reason: "not found" } as const;
         const sections = layout.of(name);
@@ -71,7 +78,7 @@ export function createNamespaceStore(context: StoreContext): NamespaceStore {
           for (const key of resourceKeys) batch.del(key, { sublevel: sections.leaseResources });
           for (const key of bucketKeys) batch.del(key, { sublevel: sections.buckets });
           batch.del(name, { sublevel: layout.namespaces });
-        });
+        }, eventsOf(event));
         context.knownNamespaces.delete(name);
         for (const bucket of BUCKET_NAMES) context.knownBuckets.delete(`${bucket}/${name}`);
         return { deleted: true } as const;

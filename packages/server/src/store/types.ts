@@ -1,6 +1,8 @@
 import type { Container } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import type { Envelope } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import type { Lease, Resource } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
 import type { BucketState } from "./buckets.js";
+import type { EventEntry, EventLog, EventRetention } from "./event-log.js";
 import type { StoredContainer } from "./stored-container.js";
 
 /** Options of a listing. */
@@ -22,18 +24,24 @@ export interface ContainerStore {
   /** The namespace's containers bucket, as containerd's bbolt would have it (see `buckets.ts`). */
   bucket(namespace: string): Promise<BucketState>;
   /**
-   * Stores a new container.
+   * Stores a new container, and `event` in the same batch.
    * @throws BerthError (already exists) `container "<id>": already exists`
    */
-  create(namespace: string, container: Container): Promise<void>;
+  create(namespace: string, container: Container, event?: Envelope): Promise<void>;
   /**
    * Replaces a container with what `change` makes of the stored one, with no
-   * other write to that id in between. `change` may throw to abort.
+   * other write to that id in between, and the event `event` makes of the
+   * result in the same batch. `change` may throw to abort.
    * @returns the stored result, or undefined when the id does not exist.
    */
-  update(namespace: string, id: string, change: (current: Container) => Container): Promise<Container | undefined>;
-  /** Removes a container; false when the id does not exist. */
-  delete(namespace: string, id: string): Promise<boolean>;
+  update(
+    namespace: string,
+    id: string,
+    change: (current: Container) => Container,
+    event?: (updated: Container) => Envelope,
+  ): Promise<Container | undefined>;
+  /** Removes a container, and stores `event` in the same batch; false when the id does not exist. */
+  delete(namespace: string, id: string, event?: Envelope): Promise<boolean>;
 }
 
 /** A namespace and its labels. */
@@ -55,10 +63,10 @@ export interface NamespaceStore {
   /** Every namespace in byte order of name. */
   list(options?: ListOptions): AsyncIterable<NamespaceRecord>;
   /**
-   * Creates a namespace.
+   * Creates a namespace, and stores `event` in the same batch.
    * @throws BerthError (already exists) `namespace "<name>": already exists`
    */
-  create(record: NamespaceRecord): Promise<void>;
+  create(record: NamespaceRecord, event?: Envelope): Promise<void>;
   /**
    * Sets a namespace's labels to what `change` makes of them, creating the
    * namespace if needed — unless `create` is false: then a missing namespace
@@ -67,10 +75,10 @@ export interface NamespaceStore {
   update(
     name: string,
     change: (labels: Readonly<Record<string, string>>) => Record<string, string>,
-    options?: { readonly create?: boolean },
+    options?: { readonly create?: boolean; readonly event?: Envelope },
   ): Promise<NamespaceRecord | undefined>;
-  /** Removes a namespace with its labels and leases, unless it still holds containers. */
-  delete(name: string): Promise<NamespaceDeleteResult>;
+  /** Removes a namespace with its labels and leases, unless it still holds containers; `event` goes with it. */
+  delete(name: string, event?: Envelope): Promise<NamespaceDeleteResult>;
 }
 
 /** Lease records per namespace (containerd `metadata/leases.go`). */
@@ -107,10 +115,21 @@ export interface StoreSizes {
 }
 
 /** The whole store: one object per kind of record, and its lifecycle. */
+/** The durable event history (see `event-log.ts`). */
+export interface EventHistory {
+  /** Reads, the newest sequence, and each committed batch's events. */
+  readonly log: Pick<EventLog, "newest" | "read" | "oldest" | "onCommitted">;
+  /** Stores events that report no write of the store's own (Events.Publish, Forward; containerd's, gateway mode). */
+  record(entries: readonly EventEntry[]): Promise<void>;
+  /** Deletes at most `limit` of the oldest events beyond `retention`; how many went. */
+  prune(retention: EventRetention, limit: number): Promise<number>;
+}
+
 export interface Store {
   readonly containers: ContainerStore;
   readonly namespaces: NamespaceStore;
   readonly leases: LeaseStore;
+  readonly history: EventHistory;
   /** Counts the records (a scan of the keys: not for every request). */
   sizes(): Promise<StoreSizes>;
   /** The server's UUID: made and synced on first use, the same ever after (introspection's `Server`). */
