@@ -3,6 +3,7 @@
  * clients over any Connect transport. Build the transport with
  * `@berth/client/node` or `@berth/client/web`.
  */
+import { HistoryService } from "@berth/gen/berth/events/v1/history_pb.js";
 import { Containers } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import { Images } from "@berth/gen/containerd/services/images/v1/images_pb.js";
@@ -37,6 +38,8 @@ export interface BerthClient {
   readonly events: Client<typeof Events>;
   /** `grpc.health.v1.Health` */
   readonly health: Client<typeof Health>;
+  /** `berth.events.v1.HistoryService`: the durable event history (List, Subscribe after a sequence). */
+  readonly history: Client<typeof HistoryService>;
   /** `containerd.services.introspection.v1.Introspection`: the server's plugins. */
   readonly introspection: Client<typeof Introspection>;
   /** `containerd.services.tasks.v1.Tasks`: served by a containerd behind berthd (gateway mode); standalone berthd serves only Get. */
@@ -63,6 +66,7 @@ export function createBerthClient(transport: Transport, options: BerthClientOpti
     leases: createClient(Leases, namespaced),
     events: createClient(Events, namespaced),
     health: createClient(Health, namespaced),
+    history: createClient(HistoryService, namespaced),
     introspection: createClient(Introspection, namespaced),
     tasks: createClient(Tasks, namespaced),
     images: createClient(Images, namespaced),

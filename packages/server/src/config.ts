@@ -29,6 +29,13 @@ export interface BerthdLimits {
   readonly shutdownGraceMs: number;
   /** How often expired leases are removed. */
   readonly leaseSweepIntervalMs: number;
+  /** Events the history keeps at most (`--event-retention-count`). */
+  readonly eventRetentionCount: number;
+  /** Events older than this are pruned (`--event-retention-age`). */
+  readonly eventRetentionAgeMs: number;
+  /** How often the history is pruned; each run deletes at most {@link pruneBatch} events per batch. */
+  readonly pruneIntervalMs: number;
+  readonly pruneBatch: number;
 }
 
 /** berthd's defaults. */
@@ -42,6 +49,10 @@ export const DEFAULT_LIMITS: BerthdLimits = {
   maxLargeResponses: DEFAULT_LARGE_RESPONSES,
   shutdownGraceMs: 5000,
   leaseSweepIntervalMs: 60_000,
+  eventRetentionCount: 1_000_000,
+  eventRetentionAgeMs: 7 * 86_400_000,
+  pruneIntervalMs: 1000,
+  pruneBatch: 10_000,
 };
 
 /** Limits to change from the defaults; HTTP/2's one by one. */

@@ -192,6 +192,7 @@ async function standalone(options: BerthdOptions, limits: BerthdLimits): Promise
       webApp: webAppPlugin(options.listen !== undefined, options.webRoot),
     },
   });
+  const pruner = startPruning(store, limits, logger);
   const sweep = () =>
     sweepExpiredLeases(store).catch((error: unknown) => logger.warn({ err: error }, "lease sweep failed"));
   let sweeping = sweep();
@@ -204,13 +205,44 @@ async function standalone(options: BerthdOptions, limits: BerthdLimits): Promise
     stopping() {
       shuttingDown.abort();
       clearInterval(sweeper);
+      pruner.stop();
       // Subscriptions never end by themselves: end them first so the drain can finish.
       exchange.close();
     },
     async close() {
       clearInterval(sweeper);
       await sweeping;
+      await pruner.stop();
       await store.close();
+    },
+  };
+}
+
+/**
+ * Prunes the event history to its retention every `pruneIntervalMs`, one
+ * bounded batch at a time; a run that filled its batch runs again at once, so
+ * that a backlog left by a write storm drains without one huge delete.
+ */
+function startPruning(store: Store, limits: BerthdLimits, logger: Logger): { stop(): Promise<void> } {
+  const retention = { maxCount: limits.eventRetentionCount, maxAgeMs: limits.eventRetentionAgeMs };
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const run = async () => {
+    for (;;) {
+      if (stopped) return;
+      const pruned = await store.history.prune(retention, limits.pruneBatch);
+      if (pruned < limits.pruneBatch) return;
+    }
+  };
+  const timer = setInterval(() => {
+    running = running.then(run).catch((error: unknown) => logger.warn({ err: error }, "event history pruning failed"));
+  }, limits.pruneIntervalMs);
+  timer.unref();
+  return {
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      return running;
     },
   };
 }

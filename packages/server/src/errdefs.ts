@@ -16,6 +16,7 @@ export type ErrorClass =
   | "unavailable"
   | "not implemented"
   | "resource exhausted"
+  | "out of range"
   | "data loss";
 
 /** An error of a known class; its message already ends with `: <class>` unless built as `plain`. */
@@ -53,6 +54,8 @@ export const unavailable = classed("unavailable");
 export const resourceExhausted = classed("resource exhausted");
 /** `<detail>: data loss` (Berth only: containerd's errdefs has no such class) */
 export const dataLoss = classed("data loss");
+/** A position outside what is kept (an event history cursor older than its retention). */
+export const outOfRange = classed("out of range");
 
 /**
  * An error whose message is sent as is, with no class suffix: containerd builds

@@ -122,6 +122,8 @@ program.action(async (options) => {
       limits: {
         maxConnections: options.maxConnections,
         maxMatchingMs: options.maxFilterCpu,
+        eventRetentionCount: options.eventRetentionCount,
+        eventRetentionAgeMs: options.eventRetentionAge,
         h2: {
           idleTimeoutMs: options.idleTimeout,
           requestTimeoutMs: options.requestTimeout,

@@ -11,9 +11,10 @@
  * berth's JSON.
  */
 
-import type { Envelope } from "@berth/gen/containerd/services/events/v1/events_pb.js";
+import type { Event } from "@berth/gen/berth/events/v1/history_pb.js";
+import { type Envelope, EnvelopeSchema } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import { EVENT_PAYLOAD_SCHEMAS } from "@berth/shared/event-types";
-import { type DescField, fromBinary, type JsonObject, type JsonValue, ScalarType } from "@bufbuild/protobuf";
+import { create, type DescField, fromBinary, type JsonObject, type JsonValue, ScalarType } from "@bufbuild/protobuf";
 import { type ReflectList, type ReflectMap, type ReflectMessage, reflect } from "@bufbuild/protobuf/reflect";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import { compareUtf8 } from "../labels.js";
@@ -73,6 +74,44 @@ export function eventToJson(envelope: Envelope): JsonObject {
     };
   }
   return json;
+}
+
+/**
+ * A stored event of berthd's history as `berth events --since/--after` prints
+ * it: its sequence, then ctr's line; a gap in the history as
+ * `<sequence> <time> gap <from> <to> <reason>`.
+ */
+export function formatHistoryLine(event: Event): string {
+  if (event.gap !== undefined) {
+    const { gap } = event;
+    return `${event.sequence} ${formatGoTime(gap.to)} gap ${formatGoTime(gap.from)} ${formatGoTime(gap.to)} ${gap.reason}\n`;
+  }
+  return `${event.sequence} ${formatEventLine(envelopeOfEvent(event))}`;
+}
+
+/** A stored event as one JSON line: {@link eventToJson} with its `sequence`, or the gap. */
+export function formatHistoryJsonLine(event: Event): string {
+  if (event.gap !== undefined) {
+    const { gap } = event;
+    return `${JSON.stringify({
+      sequence: String(event.sequence),
+      gap: {
+        from: timestampToJson(gap.from ?? GO_ZERO_TIME),
+        to: timestampToJson(gap.to ?? GO_ZERO_TIME),
+        reason: gap.reason,
+      },
+    })}\n`;
+  }
+  return `${JSON.stringify({ sequence: String(event.sequence), ...eventToJson(envelopeOfEvent(event)) })}\n`;
+}
+
+function envelopeOfEvent(event: Event): Envelope {
+  return create(EnvelopeSchema, {
+    timestamp: event.timestamp,
+    namespace: event.namespace,
+    topic: event.topic,
+    event: event.event,
+  });
 }
 
 /** {@link eventToJson} as one compact line. */

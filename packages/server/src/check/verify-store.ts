@@ -1,6 +1,6 @@
+import { EventSchema } from "@berth/gen/berth/events/v1/history_pb.js";
 import { ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { LeaseSchema, ResourceSchema } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
-import { EventSchema } from "@berth/gen/berth/events/v1/history_pb.js";
 import { NamespaceSchema } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { validateContainer } from "../local/container-validation.js";

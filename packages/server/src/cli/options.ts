@@ -35,11 +35,11 @@ export function parseHostPort(value: string): { host: string; port: number } {
   return { host: match[1] ?? (match[2] || "127.0.0.1"), port };
 }
 
-/** Parses a duration such as `500ms`, `30s`, `10m` or `1h` into milliseconds. */
+/** Parses a duration such as `500ms`, `30s`, `10m`, `1h` or `7d` into milliseconds. */
 export function parseDuration(value: string): number {
-  const match = /^(\d+)(ms|s|m|h)$/.exec(value);
-  if (match === null) throw new InvalidArgumentError("expected a duration such as 500ms, 30s, 10m or 1h");
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  if (match === null) throw new InvalidArgumentError("expected a duration such as 500ms, 30s, 10m, 1h or 7d");
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as "ms" | "s" | "m" | "h" | "d"];
   return Number(match[1]) * unit;
 }
 
@@ -53,8 +53,9 @@ function parseId(value: string): number {
   return Number(value);
 }
 
-/** A duration as {@link parseDuration} reads it: whole hours, minutes from ten on, seconds, or milliseconds. */
+/** A duration as {@link parseDuration} reads it: whole days, hours, minutes from ten on, seconds, or milliseconds. */
 export function formatDuration(ms: number): string {
+  if (ms % 86_400_000 === 0 && ms > 0) return `${ms / 86_400_000}d`;
   if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0 && ms >= 600_000) return `${ms / 60_000}m`;
   if (ms % 1000 === 0 && ms > 0) return `${ms / 1000}s`;
@@ -186,6 +187,20 @@ export function daemonOptions(env: NodeJS.ProcessEnv = process.env): readonly Da
       DEFAULT_LIMITS.h2.handshakeTimeoutMs,
     ),
     duration("max-filter-cpu", "CPU one List may spend matching its filters", DEFAULT_LIMITS.maxMatchingMs),
+    {
+      name: "event-retention-count",
+      value: "<n>",
+      description: "events the history keeps at most (the newest); older ones are pruned in the background",
+      toml: "integer",
+      parse: parseCount,
+      defaultValue: DEFAULT_LIMITS.eventRetentionCount,
+      defaultText: String(DEFAULT_LIMITS.eventRetentionCount),
+    },
+    duration(
+      "event-retention-age",
+      "events older than this are pruned from the history",
+      DEFAULT_LIMITS.eventRetentionAgeMs,
+    ),
     {
       name: "log-level",
       value: "<level>",

@@ -5,6 +5,7 @@ import type { Store } from "../store/types.js";
 import type { Clock } from "./clock.js";
 import { type ContainersLocal, createContainersLocal } from "./containers.js";
 import { createEventsLocal, type EventsLocal } from "./events.js";
+import { createHistoryLocal, type HistoryLocal } from "./history.js";
 import { createIntrospectionLocal, type IntrospectionLocal } from "./introspection.js";
 import { createLeasesLocal, type LeasesLocal } from "./leases.js";
 import { createNamespacesLocal, type NamespacesLocal } from "./namespaces.js";
@@ -16,6 +17,7 @@ export interface Local {
   readonly namespaces: NamespacesLocal;
   readonly leases: LeasesLocal;
   readonly events: EventsLocal;
+  readonly history: HistoryLocal;
   readonly introspection: IntrospectionLocal;
 }
 
@@ -50,6 +52,7 @@ export function createLocal(store: Store, exchange: Exchange, options: LocalOpti
     namespaces: createNamespacesLocal({ store: store.namespaces, events }),
     leases: createLeasesLocal({ store: store.leases, maxMatchingMs, ...withClock }),
     events,
+    history: createHistoryLocal({ history: store.history }),
     introspection: createIntrospectionLocal({
       plugins: options.plugins ?? (() => []),
       serverUuid: () => store.serverUuid(),

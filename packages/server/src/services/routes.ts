@@ -1,3 +1,4 @@
+import { HistoryService } from "@berth/gen/berth/events/v1/history_pb.js";
 import { Containers } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import { Introspection } from "@berth/gen/containerd/services/introspection/v1/introspection_pb.js";
@@ -19,6 +20,7 @@ import type { Local } from "../local/index.js";
 import { createContainersService } from "./containers.js";
 import { createEventsService } from "./events.js";
 import { createHealthService } from "./health.js";
+import { createHistoryService } from "./history.js";
 import { createIntrospectionService } from "./introspection.js";
 import { createLargeResponses } from "./large-responses.js";
 import { createLeasesService } from "./leases.js";
@@ -27,7 +29,7 @@ import { registerReflection } from "./reflection.js";
 import { createTasksService } from "./tasks.js";
 import { createVersionService, type DaemonBuild } from "./version.js";
 
-/** Every service berthd serves: containerd's, then gRPC's health and reflection. */
+/** Every service berthd serves: containerd's, Berth's event history, then gRPC's health and reflection. */
 export const SERVED_SERVICES = [
   Containers,
   Namespaces,
@@ -36,6 +38,7 @@ export const SERVED_SERVICES = [
   Tasks,
   Introspection,
   Version,
+  HistoryService,
   Health,
   ServerReflectionV1,
   ServerReflectionV1alpha,
@@ -79,6 +82,7 @@ export function createServiceImplementations(
     createServiceImplSpec<typeof Events>(Events, createEventsService(dependencies.events)),
     routedOnly(createServiceImplSpec<typeof Tasks>(Tasks, createTasksService(dependencies.containers))),
     createServiceImplSpec<typeof Introspection>(Introspection, createIntrospectionService(dependencies.introspection)),
+    createServiceImplSpec<typeof HistoryService>(HistoryService, createHistoryService(dependencies.history)),
     createServiceImplSpec<typeof Version>(
       Version,
       createVersionService(options.build ?? { version: "unknown", revision: "unknown" }),

@@ -10,6 +10,7 @@ const CODES: Record<ErrorClass, Code> = {
   "not implemented": Code.Unimplemented,
   "resource exhausted": Code.ResourceExhausted,
   "data loss": Code.DataLoss,
+  "out of range": Code.OutOfRange,
 };
 
 /**

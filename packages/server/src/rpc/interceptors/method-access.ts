@@ -37,6 +37,7 @@ const READS: Record<string, readonly string[]> = {
     "ListPodSandboxMetrics",
   ],
   "runtime.v1.ImageService": ["ListImages", "ImageStatus", "ImageFsInfo"],
+  "berth.events.v1.HistoryService": ["List", "Subscribe"],
   "grpc.health.v1.Health": ["Check", "Watch"],
   "grpc.reflection.v1.ServerReflection": ["ServerReflectionInfo"],
   "grpc.reflection.v1alpha.ServerReflection": ["ServerReflectionInfo"],
