@@ -71,18 +71,24 @@ export function addEventsCommand(program: Command, io: CliIo): Command {
           for await (const envelope of stream) io.stdout(format(envelope));
         } else {
           const format = flags.format === "json" ? formatHistoryJsonLine : formatHistoryLine;
-          const after = flags.after ?? 0n;
+          const after = flags.after;
           const since = flags.since === undefined ? undefined : timestampFromMs(Date.now() - flags.since);
           const options = { ...callOptions, signal: interrupted.signal };
           if (flags.follow === true) {
-            const resume = since === undefined || flags.after !== undefined ? { filters, after } : { filters, since };
+            const resume =
+              after !== undefined ? { filters, after } : since !== undefined ? { filters, since } : { filters };
             for await (const { event } of client.history.subscribe(resume, options))
               if (event) io.stdout(format(event));
           } else {
             let pageToken = "";
             do {
               const page = await client.history.list(
-                { filters, after, ...(flags.after === undefined && since !== undefined ? { since } : {}), pageToken },
+                {
+                  filters,
+                  after: after ?? 0n,
+                  ...(after === undefined && since !== undefined ? { since } : {}),
+                  pageToken,
+                },
                 options,
               );
               for (const event of page.events) io.stdout(format(event));

@@ -1,6 +1,6 @@
 import type { Event } from "@berth/gen/berth/events/v1/history_pb.js";
 import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
-import { invalidArgument, outOfRange, resourceExhausted } from "../errdefs.js";
+import { invalidArgument, plainError, resourceExhausted } from "../errdefs.js";
 import { envelopeOf } from "../store/event-log.js";
 import type { EventHistory } from "../store/types.js";
 import { envelopeFields } from "./envelope-fields.js";
@@ -34,10 +34,10 @@ export interface HistoryPage {
   readonly newestSequence: bigint;
 }
 
-/** Where a subscription resumes. */
+/** Where a subscription resumes: after a sequence (0: all kept), or since a time; neither: live only. */
 export interface HistoryResume {
   readonly filters: readonly string[];
-  readonly after: bigint;
+  readonly after: bigint | undefined;
   readonly since: Timestamp | undefined;
 }
 
@@ -69,7 +69,8 @@ export function createHistoryLocal(options: HistoryLocalOptions): HistoryLocal {
     const oldest = await log.oldest();
     const gone = oldest === 0n ? after < log.newest : oldest > after + 1n;
     if (gone) {
-      throw outOfRange(
+      throw plainError(
+        "out of range",
         `events after sequence ${after} are no longer kept: the history starts at sequence ${oldest === 0n ? log.newest + 1n : oldest}`,
       );
     }
@@ -134,11 +135,13 @@ export function createHistoryLocal(options: HistoryLocalOptions): HistoryLocal {
       const onAbort = () => wake?.();
       signal.addEventListener("abort", onAbort);
       try {
-        let after = resume.after;
-        if (after === 0n && resume.since !== undefined) after = await sequenceBefore(resume.since);
-        else await requireKept(after);
-        let last = after === 0n && resume.since === undefined ? newestAtStart : after;
-        if (after > 0n || resume.since !== undefined) {
+        let last = newestAtStart;
+        const replay = resume.after !== undefined || resume.since !== undefined;
+        if (replay) {
+          let after = resume.after ?? 0n;
+          if (resume.after === undefined && resume.since !== undefined) after = await sequenceBefore(resume.since);
+          else await requireKept(after);
+          last = after;
           for await (const event of log.read({ after, signal })) {
             last = event.sequence;
             if (matches(filter, event)) yield event;

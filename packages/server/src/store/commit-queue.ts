@@ -83,14 +83,25 @@ export function createCommitQueue(db: Database, options: CommitQueueOptions = {}
   }
 
   async function flush(): Promise<void> {
-    while (queue.length > 0) {
+    for (;;) {
+      if (queue.length === 0) {
+        // Cleared in the same turn as the queue is seen empty: a commit that arrives after it starts a new flush.
+        flushing = undefined;
+        return;
+      }
       const group = queue;
       queue = [];
       if (failure !== undefined) {
         for (const pending of group) pending.reject(failure);
         continue;
       }
-      const batch = db.batch();
+      let batch: AbstractChainedBatch<Database, string, Uint8Array>;
+      try {
+        batch = db.batch();
+      } catch (error) {
+        for (const pending of group) pending.reject(error);
+        continue;
+      }
       const accepted: Pending[] = [];
       const appended: Event[] = [];
       const firstSequence = eventLog === undefined ? 0n : eventLog.newest + 1n;
@@ -124,8 +135,15 @@ export function createCommitQueue(db: Database, options: CommitQueueOptions = {}
   }
 
   function startFlush(): void {
-    flushing = flush().finally(() => {
-      flushing = undefined;
+    let finished: () => void = () => undefined;
+    const current = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    flushing = current;
+    void flush().finally(() => {
+      // flush clears `flushing` itself; this only covers one that threw.
+      if (flushing === current) flushing = undefined;
+      finished();
     });
   }
 

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBerthClient } from "@berth/client";
 import { createNodeTransport } from "@berth/client/node";
+import { ContainerDeleteSchema } from "@berth/gen/containerd/events/container_pb.js";
+import { fromBinary } from "@bufbuild/protobuf";
 import { afterAll, describe, expect, it } from "vitest";
 import { startBerthdProcess } from "../support/berthd-process.js";
 import { newContainer } from "../support/containers.js";
@@ -13,8 +15,10 @@ type State = string | undefined;
 interface Worker {
   /** Acknowledged state of each id this worker touched (the label `v`, or absent). */
   readonly acknowledged: Map<string, State>;
+  /** The event topics of each id's acknowledged writes, in order. */
+  readonly topics: Map<string, string[]>;
   /** The write in flight when the daemon died, which may or may not have landed. */
-  inFlight: { id: string; state: State } | undefined;
+  inFlight: { id: string; state: State; topic: string } | undefined;
 }
 
 const ROUNDS = 3;
@@ -37,24 +41,30 @@ async function drive(socket: string, round: number, workers: Worker[], signal: A
     workers.map(async (worker, w) => {
       for (let n = 0; !signal.aborted; n++) {
         const id = `r${round}-w${w}-${n}`;
-        const steps: [State, () => Promise<unknown>][] = [
-          ["1", () => client.containers.create({ container: newContainer({ id, labels: { v: "1" } }) })],
+        const steps: [State, string, () => Promise<unknown>][] = [
+          [
+            "1",
+            "/containers/create",
+            () => client.containers.create({ container: newContainer({ id, labels: { v: "1" } }) }),
+          ],
           [
             "2",
+            "/containers/update",
             () =>
               client.containers.update({ container: { id, labels: { v: "2" } }, updateMask: { paths: ["labels.v"] } }),
           ],
         ];
-        if (n % 3 === 0) steps.push([undefined, () => client.containers.delete({ id })]);
-        for (const [state, write] of steps) {
+        if (n % 3 === 0) steps.push([undefined, "/containers/delete", () => client.containers.delete({ id })]);
+        for (const [state, topic, write] of steps) {
           if (signal.aborted) return;
-          worker.inFlight = { id, state };
+          worker.inFlight = { id, state, topic };
           try {
             await write();
           } catch {
             return; // the daemon died under this call
           }
           worker.acknowledged.set(id, state);
+          worker.topics.set(id, [...(worker.topics.get(id) ?? []), topic]);
           worker.inFlight = undefined;
         }
       }
@@ -66,10 +76,14 @@ describe("crash safety", () => {
   it("keeps every acknowledged write, whole, across repeated kill -9 under load", async () => {
     const root = await mkdtemp(join(tmpdir(), "berthd-crash-"));
     roots.push(root);
-    const workers: Worker[] = Array.from({ length: WORKERS }, () => ({ acknowledged: new Map(), inFlight: undefined }));
+    const workers: Worker[] = Array.from({ length: WORKERS }, () => ({
+      acknowledged: new Map(),
+      topics: new Map(),
+      inFlight: undefined,
+    }));
     let killedMidLoad = 0;
     /** Writes in flight at a kill: each may or may not have landed. */
-    const unacknowledged = new Map<string, State>();
+    const unacknowledged = new Map<string, { state: State; topic: string }>();
     for (let round = 0; round < ROUNDS; round++) {
       const daemon = await startBerthdProcess({ root });
       const stop = new AbortController();
@@ -77,7 +91,7 @@ describe("crash safety", () => {
       await new Promise((resolve) => setTimeout(resolve, LOAD_MS));
       await daemon.kill();
       const inFlight = workers.flatMap((worker) => (worker.inFlight === undefined ? [] : [worker.inFlight]));
-      for (const write of inFlight) unacknowledged.set(write.id, write.state);
+      for (const write of inFlight) unacknowledged.set(write.id, { state: write.state, topic: write.topic });
       if (inFlight.length > 0) killedMidLoad += 1;
       stop.abort();
       await load;
@@ -93,18 +107,38 @@ describe("crash safety", () => {
       expect(container?.spec).toBeDefined();
       stored.set(container?.id ?? "", container?.labels.v);
     }
+    // The event history: each id's events, in sequence order, and every sequence once.
+    const history = new Map<string, string[]>();
+    let previous = 0n;
+    let pageToken = "";
+    do {
+      const page = await client.history.list({ filters: ["namespace==crash"], limit: 10_000, pageToken });
+      for (const event of page.events) {
+        expect(event.sequence).toBeGreaterThan(previous);
+        previous = event.sequence;
+        const id = fromBinary(ContainerDeleteSchema, event.event?.value ?? new Uint8Array()).id;
+        history.set(id, [...(history.get(id) ?? []), event.topic]);
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
     let acknowledged = 0;
+    let events = 0;
     for (const worker of workers) {
       for (const [id, state] of worker.acknowledged) {
         acknowledged += 1;
         const found = stored.get(id);
-        const landedInFlight = unacknowledged.has(id) && unacknowledged.get(id) === found;
+        const pending = unacknowledged.get(id);
+        const landedInFlight = pending !== undefined && pending.state === found && found !== state;
         if (!landedInFlight) expect({ id, state: found }).toEqual({ id, state });
+        // Exactly the acknowledged writes' events, plus the in-flight one if (and only if) it landed.
+        const expected = [...(worker.topics.get(id) ?? []), ...(landedInFlight ? [pending.topic] : [])];
+        expect({ id, events: history.get(id) ?? [] }).toEqual({ id, events: expected });
+        events += expected.length;
       }
     }
     expect(await daemon.stop()).toBe(0);
     console.log(
-      `crash safety: ${ROUNDS} kill -9 (${killedMidLoad} with writes in flight), ${acknowledged} acknowledged writes checked, ${stored.size} containers stored`,
+      `crash safety: ${ROUNDS} kill -9 (${killedMidLoad} with writes in flight), ${acknowledged} acknowledged writes checked, ${stored.size} containers stored, ${events} events in the history as acknowledged`,
     );
     expect(killedMidLoad).toBeGreaterThan(0);
     expect(acknowledged).toBeGreaterThan(100);
