@@ -54,11 +54,18 @@ export function addEventsCommand(program: Command, io: CliIo): Command {
     )
     .option(
       "--since <duration>",
-      "from berthd's event history: the events of the last <duration> (e.g. 10m)",
+      "from berthd's event history: the events of the last <duration>, e.g. 10m (default: live events only)",
       parseSince,
     )
-    .option("--after <sequence>", "from berthd's event history: the events after this sequence", parseSequence)
-    .option("--follow", "with --since or --after: then keep printing live events, with no gap in between")
+    .option(
+      "--after <sequence>",
+      "from berthd's event history: the events after this sequence, 0 for all kept (default: live events only)",
+      parseSequence,
+    )
+    .option(
+      "--follow",
+      "with --since or --after, keep printing live events after the stored ones, with no gap (default: stop after them)",
+    )
     .action(async (filters: string[], flags: EventsFlags, command: Command) => {
       const { client, callOptions } = connect(command, io);
       const interrupted = new AbortController();

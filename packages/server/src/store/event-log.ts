@@ -128,7 +128,8 @@ export async function openEventLog(section: Section): Promise<EventLog> {
     },
     async expired(retention, now, limit) {
       const keys: string[] = [];
-      // Sequences are contiguous (none is skipped, pruning takes the oldest): the count is their span.
+      // Sequences are contiguous (none is skipped, pruning takes the oldest) but for holes a repair
+      // may leave: their span is the count, or a little more, which only prunes a little early.
       const oldest = await log.oldest();
       const count = oldest === 0n ? 0 : Number(newest - oldest + 1n);
       let excess = Math.max(0, count - retention.maxCount);

@@ -88,7 +88,7 @@ describe("berthd --config FILE", () => {
     expect(result).toEqual({
       code: 1,
       stdout: "",
-      stderr: `berthd: config ${config}: key "request-timeout": expected a duration such as 500ms, 30s, 10m or 1h, got "a minute"\n`,
+      stderr: `berthd: config ${config}: key "request-timeout": expected a duration such as 500ms, 30s, 10m, 1h or 7d, got "a minute"\n`,
     });
     expect(existsSync(root)).toBe(false);
   });

@@ -47,7 +47,7 @@ log-level = "debug"
     ['[grpc]\naddress = "/run/x.sock"', `unknown key "grpc" (berthd's config has no tables: one key per option)`],
     [
       'idle-timeout = "10 minutes"',
-      'key "idle-timeout": expected a duration such as 500ms, 30s, 10m or 1h, got "10 minutes"',
+      'key "idle-timeout": expected a duration such as 500ms, 30s, 10m, 1h or 7d, got "10 minutes"',
     ],
     ['max-connections = "5"', 'key "max-connections": expected an integer, got "5"'],
     ["max-connections = 0", 'key "max-connections": expected a positive whole number, got "0"'],
