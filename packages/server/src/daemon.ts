@@ -1,8 +1,10 @@
 import { join } from "node:path";
+import { HistoryService } from "@berth/gen/berth/events/v1/history_pb.js";
 import { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "@berth/gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "@berth/gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import {
   Code,
   type ConnectRouter,
@@ -22,6 +24,7 @@ import { createForwarder } from "./gateway/forward.js";
 import { createGatewayMetrics } from "./gateway/metrics.js";
 import { createUpstream } from "./gateway/upstream.js";
 import { createEventsLocal } from "./local/events.js";
+import { createHistoryLocal } from "./local/history.js";
 import { createLocal } from "./local/index.js";
 import { sweepExpiredLeases } from "./local/lease-expiry.js";
 import { createRpcHandler } from "./rpc/dispatcher.js";
@@ -35,6 +38,7 @@ import { createJsonCodec } from "./rpc/json-codec.js";
 import { createRpcPipeline } from "./rpc/pipeline.js";
 import { requestContextValues } from "./rpc/request-context.js";
 import { createPayloadRegistry } from "./services/any-payloads.js";
+import { createHistoryService } from "./services/history.js";
 import { berthPlugins, type PluginCatalogOptions } from "./services/plugins.js";
 import { registerReflection } from "./services/reflection.js";
 import { createRoutes, createServiceImplementations, SERVED_SERVICES } from "./services/routes.js";
@@ -126,7 +130,7 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   const mode =
     options.containerd === undefined
       ? await standalone(options, resolved)
-      : gateway(options, options.containerd, resolved);
+      : await gateway(options, options.containerd, resolved);
   const listeners: Listener[] = [];
   try {
     const tcpHandler = withOriginGuard(
@@ -247,32 +251,49 @@ function startPruning(store: Store, limits: BerthdLimits, logger: Logger): { sto
   };
 }
 
-/** Gateway: containerd at `socketPath` holds the records; berthd forwards every call to it. */
-function gateway(options: BerthdOptions, socketPath: string, limits: BerthdLimits): Mode {
+/**
+ * Gateway: containerd at `socketPath` holds the records; berthd forwards every
+ * call to it. The event history of containerd's events lives in a database of
+ * its own under `<root>/gateway`.
+ */
+async function gateway(options: BerthdOptions, socketPath: string, limits: BerthdLimits): Promise<Mode> {
   const upstream = createUpstream(socketPath);
   const logger = options.logger;
   const metrics = createGatewayMetrics(() => upstream.up);
   const tokens = tokensOf(options);
+  const store = await openStore(join(options.root, "gateway"));
+  const pruner = startPruning(store, limits, logger);
   // Events.Subscribe is served from one shared subscription to containerd; everything else is forwarded.
   const exchange = createExchange({
     queueLimit: limits.maxQueuedEvents,
     queueBytesLimit: limits.maxQueuedEventBytes,
     onOverflow: (why) => logger.warn({ limit: "event queue" }, `cut off: ${why}`),
   });
-  const feed = createEventFeed(upstream, exchange);
+  const keep = (entries: Parameters<typeof store.history.record>[0]) =>
+    store.history.record(entries).catch((error: unknown) => logger.warn({ err: error }, "event history write failed"));
+  const feed = createEventFeed(upstream, exchange, {
+    onEnvelope: (envelope) => void keep([{ envelope }]),
+    onGap: (gap) => void keep([{ gap }]),
+    lostSince: await lastEventTime(store),
+  });
   const events = createEventsLocal({ exchange });
   const subscribeOnly: Partial<ServiceImpl<typeof Events>> = {
     subscribe: (request, context) => events.subscribe(request.filters, context.signal),
   };
-  // containerd has no reflection: berthd describes the services it knows containerd to serve.
+  const history = createHistoryService(createHistoryLocal({ history: store.history }));
+  // containerd has no reflection: berthd describes the services it knows containerd to serve, and its own.
   const servedHere = rpcChain(
-    [createServiceImplSpec<typeof Events>(Events, subscribeOnly)],
+    [
+      createServiceImplSpec<typeof Events>(Events, subscribeOnly),
+      createServiceImplSpec<typeof HistoryService>(HistoryService, history),
+    ],
     callInterceptors(logger, tokens, undefined),
     limits,
-    CONTAINERD_SERVICES,
+    [...CONTAINERD_SERVICES, HistoryService],
     (router) => {
       router.service(Events, subscribeOnly);
-      registerReflection(router, [...CONTAINERD_SERVICES, ServerReflectionV1, ServerReflectionV1alpha]);
+      router.service(HistoryService, history);
+      registerReflection(router, [...CONTAINERD_SERVICES, HistoryService, ServerReflectionV1, ServerReflectionV1alpha]);
     },
   );
   const json = createJsonCodec(createPayloadRegistry(CONTAINERD_SERVICES));
@@ -295,6 +316,8 @@ function gateway(options: BerthdOptions, socketPath: string, limits: BerthdLimit
     },
     async close() {
       upstream.close();
+      await pruner.stop();
+      await store.close();
     },
   };
 }
@@ -417,13 +440,23 @@ function rpcChain(
 
 /**
  * What the gateway serves itself: containerd's Subscribe, from its one shared
- * subscription, and gRPC reflection, which containerd lacks.
+ * subscription, Berth's event history, and gRPC reflection, which containerd lacks.
  */
 const SERVED_BY_GATEWAY: ReadonlySet<string> = new Set([
   "/containerd.services.events.v1.Events/Subscribe",
+  "/berth.events.v1.HistoryService/List",
+  "/berth.events.v1.HistoryService/Subscribe",
   "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
   "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
 ]);
+
+/** When the newest stored event was published: where a gateway that starts again lost sight of containerd. */
+async function lastEventTime(store: Store): Promise<Date | undefined> {
+  for await (const event of store.history.log.read({ reverse: true })) {
+    return event.timestamp === undefined ? undefined : timestampDate(event.timestamp);
+  }
+  return undefined;
+}
 
 /** The TCP listener's tokens, if any is given. */
 function tokensOf(options: BerthdOptions): BearerTokens | undefined {

@@ -1,5 +1,7 @@
-import { EnvelopeSchema } from "@berth/gen/containerd/services/events/v1/events_pb.js";
-import { fromBinary } from "@bufbuild/protobuf";
+import { type Gap, GapSchema } from "@berth/gen/berth/events/v1/history_pb.js";
+import { type Envelope, EnvelopeSchema } from "@berth/gen/containerd/services/events/v1/events_pb.js";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Exchange } from "../events/exchange.js";
 import { wholeEnvelopes } from "../rpc/grpc-web-frames.js";
 import type { H2ClientConnection } from "../transport/h2/client.js";
@@ -12,6 +14,16 @@ const SUBSCRIBE_ALL = Buffer.alloc(5);
 const ENVELOPE_HEADER_BYTES = 5;
 /** The wait before subscribing again after the subscription was lost. */
 const RESUBSCRIBE_MS = 200;
+
+/** Options of {@link createEventFeed}. */
+export interface EventFeedOptions {
+  /** Told of each envelope as it arrives, after it went to the exchange (the event history keeps them). */
+  readonly onEnvelope?: (envelope: Envelope) => void;
+  /** Told of each time range whose events berthd did not receive, once it receives again. */
+  readonly onGap?: (gap: Gap) => void;
+  /** Since when berthd has not been receiving (its last run's newest event); default: now, no gap at start. */
+  readonly lostSince?: Date | undefined;
+}
 
 /** berthd's one subscription to containerd's events. */
 export interface EventFeed {
@@ -27,8 +39,11 @@ export interface EventFeed {
  * containerd's exchange. When the subscription is lost (containerd restarts),
  * the clients of the moment end with Unavailable and the feed subscribes again.
  */
-export function createEventFeed(upstream: Upstream, exchange: Exchange): EventFeed {
+export function createEventFeed(upstream: Upstream, exchange: Exchange, options: EventFeedOptions = {}): EventFeed {
   let closed = false;
+  /** Since when no subscription has been open, and why; undefined while one is. */
+  let lost: { since: Date; reason: string } | undefined =
+    options.lostSince === undefined ? undefined : { since: options.lostSince, reason: "berthd was not running" };
   let current: UpstreamCall | undefined;
   const run = async () => {
     while (!closed) {
@@ -40,6 +55,7 @@ export function createEventFeed(upstream: Upstream, exchange: Exchange): EventFe
         reason = (error as Error).message;
       }
       if (closed) return;
+      lost ??= { since: new Date(), reason: `lost containerd's events: ${reason}` };
       exchange.interrupt(`lost containerd's events (${upstream.socketPath}): ${reason}`);
       await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_MS).unref());
     }
@@ -68,8 +84,18 @@ export function createEventFeed(upstream: Upstream, exchange: Exchange): EventFe
       const response = await call.response;
       status = statusOf(response.fields);
       if (!response.endStream) {
-        for await (const envelope of wholeEnvelopes(call.body())) {
-          exchange.publish(fromBinary(EnvelopeSchema, envelope.subarray(ENVELOPE_HEADER_BYTES)));
+        // Subscribed again: what happened meanwhile was missed, and the history says so.
+        if (lost !== undefined) {
+          const now = new Date();
+          options.onGap?.(
+            create(GapSchema, { from: timestampFromDate(lost.since), to: timestampFromDate(now), reason: lost.reason }),
+          );
+          lost = undefined;
+        }
+        for await (const frame of wholeEnvelopes(call.body())) {
+          const envelope = fromBinary(EnvelopeSchema, frame.subarray(ENVELOPE_HEADER_BYTES));
+          exchange.publish(envelope);
+          options.onEnvelope?.(envelope);
         }
         status = statusOf(call.trailers ?? []);
       }

@@ -27,6 +27,7 @@ import { buildBusyboxImage } from "../support/oci-image.js";
 
 const NAMESPACE = "gateway";
 const BUF = fileURLToPath(new URL("../../../../node_modules/.bin/buf", import.meta.url));
+const BERTH_CLI = fileURLToPath(new URL("../../../cli/dist/main.js", import.meta.url));
 const IMAGE = "docker.io/library/berth-busybox:latest";
 const VERSION_PATH = "/containerd.services.version.v1.Version/Version";
 const HEALTH_PATH = "/grpc.health.v1.Health/Check";
@@ -437,6 +438,55 @@ describe("berthd in front of containerd", () => {
     }
     expect(back.code).toBe(0);
   }, 60_000);
+
+  it("keeps containerd's events in berthd's history, with a gap while containerd was down", async () => {
+    type Page = { events: { sequence: string; topic?: string; namespace?: string; gap?: { reason: string } }[] };
+    const list = async (): Promise<Page> => {
+      const response = await fetch(`${berthd.tcpUrl}/berth.events.v1.HistoryService/List`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ limit: 10000 }),
+      });
+      return (await response.json()) as Page;
+    };
+    // The gap is written once berthd knows it is subscribed again: containerd answers a
+    // subscription only with its first event.
+    expect((await ctr(berthd.socket, "namespaces", "create", "after-restart")).code).toBe(0);
+    let page = await list();
+    const deadline = Date.now() + 15_000;
+    while (!page.events.some((event) => event.gap !== undefined) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      page = await list();
+    }
+    const topics = page.events.flatMap((event) => (event.topic === undefined ? [] : [event.topic]));
+    expect(topics).toEqual(
+      expect.arrayContaining([
+        "/images/create",
+        "/containers/create",
+        "/tasks/start",
+        "/tasks/exit",
+        "/namespaces/create",
+      ]),
+    );
+    const sequences = page.events.map((event) => BigInt(event.sequence));
+    expect(sequences).toEqual([...sequences].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    const gaps = page.events.filter((event) => event.gap !== undefined);
+    expect(gaps.length).toBeGreaterThan(0);
+    expect(gaps.at(-1)?.gap?.reason).toContain("lost containerd's events");
+    // Resuming after the gap replays what came since, as berth events --after does.
+    const after = gaps.at(-1)?.sequence ?? "0";
+    const resumed = await new Promise<Run>((resolve) => {
+      execFile(
+        process.execPath,
+        [BERTH_CLI, "--address", berthd.socket, "events", "--after", after],
+        (error, stdout, stderr) => resolve({ code: error === null ? 0 : 1, stdout, stderr }),
+      );
+    });
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout.split("\n").filter((line) => line !== "").length).toBe(
+      page.events.filter((event) => BigInt(event.sequence) > BigInt(after)).length,
+    );
+  });
 });
 
 /** One unary call (Version by default) with an empty request over HTTP/2: status, and the message without its envelope. */
