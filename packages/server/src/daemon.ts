@@ -171,7 +171,7 @@ interface Mode extends BerthdHandlers {
 
 /** Standalone: Berth's own records in LevelDB, served by Berth's services. */
 async function standalone(options: BerthdOptions, limits: BerthdLimits): Promise<Mode> {
-  const store = await openStore(options.root);
+  const store = await openStore(options.root, { keepEvents: limits.eventRetentionCount > 0 });
   const logger = options.logger;
   const exchange = createExchange({
     queueLimit: limits.maxQueuedEvents,
@@ -261,7 +261,7 @@ async function gateway(options: BerthdOptions, socketPath: string, limits: Berth
   const logger = options.logger;
   const metrics = createGatewayMetrics(() => upstream.up);
   const tokens = tokensOf(options);
-  const store = await openStore(join(options.root, "gateway"));
+  const store = await openStore(join(options.root, "gateway"), { keepEvents: limits.eventRetentionCount > 0 });
   const pruner = startPruning(store, limits, logger);
   // Events.Subscribe is served from one shared subscription to containerd; everything else is forwarded.
   const exchange = createExchange({

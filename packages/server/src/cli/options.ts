@@ -48,6 +48,11 @@ function parseCount(value: string): number {
   return Number(value);
 }
 
+function parseCountOrZero(value: string): number {
+  if (!/^(0|[1-9]\d*)$/.test(value)) throw new InvalidArgumentError("expected a whole number");
+  return Number(value);
+}
+
 function parseId(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a numeric id");
   return Number(value);
@@ -190,9 +195,9 @@ export function daemonOptions(env: NodeJS.ProcessEnv = process.env): readonly Da
     {
       name: "event-retention-count",
       value: "<n>",
-      description: "events the history keeps at most (the newest); older ones are pruned in the background",
+      description: "events the history keeps at most (the newest), older ones pruned in the background; 0 keeps none",
       toml: "integer",
-      parse: parseCount,
+      parse: parseCountOrZero,
       defaultValue: DEFAULT_LIMITS.eventRetentionCount,
       defaultText: String(DEFAULT_LIMITS.eventRetentionCount),
     },

@@ -73,8 +73,12 @@ export interface EventLog {
   expired(retention: EventRetention, now: number, limit: number): Promise<string[]>;
 }
 
-/** Opens the history in `section`, continuing after its newest stored sequence. */
-export async function openEventLog(section: Section): Promise<EventLog> {
+/**
+ * Opens the history in `section`, continuing after its newest stored sequence.
+ * With `keep` false the history is off: events still get sequences and reach
+ * the committed listeners, but none is stored.
+ */
+export async function openEventLog(section: Section, keep = true): Promise<EventLog> {
   let newest = 0n;
   for await (const key of section.keys({ reverse: true, limit: 1 })) newest = BigInt(key);
   let next = newest + 1n;
@@ -97,7 +101,7 @@ export async function openEventLog(section: Section): Promise<EventLog> {
               topic: entry.envelope.topic,
               event: entry.envelope.event,
             });
-      batch.put(eventKey(sequence), toBinary(EventSchema, event), { sublevel: section });
+      if (keep) batch.put(eventKey(sequence), toBinary(EventSchema, event), { sublevel: section });
       return event;
     },
     committed(events) {

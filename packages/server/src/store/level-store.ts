@@ -13,9 +13,11 @@ import type { Store } from "./types.js";
 import { createWriteRecovery } from "./write-recovery.js";
 
 /** Options of {@link createLevelStore}. */
-export interface LevelStoreOptions extends Omit<CommitQueueOptions, "recover"> {
+export interface LevelStoreOptions extends Omit<CommitQueueOptions, "recover" | "eventLog"> {
   /** Directory of an on-disk database: lets writes resume after a failed write once the disk has room. */
   readonly location?: string;
+  /** Keep the event history (default true); off, events are only announced, as containerd does. */
+  readonly keepEvents?: boolean;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface LevelStoreOptions extends Omit<CommitQueueOptions, "recover"> {
  */
 export async function createLevelStore(db: Database, options: LevelStoreOptions = {}): Promise<Store> {
   const layout = new Layout(db);
-  const { location, ...queueOptions } = options;
+  const { location, keepEvents, ...queueOptions } = options;
   // `sync` is typed only on ClassicLevel; it reaches LevelDB through sublevels all the same.
   const synced = { sync: true, valueEncoding: "utf8" };
   const recover =
@@ -36,7 +38,7 @@ export async function createLevelStore(db: Database, options: LevelStoreOptions 
           probe: () => layout.meta.put("schema", SCHEMA_VERSION, synced),
           reopen: () => layout.reopen(),
         });
-  const eventLog = await openEventLog(layout.events);
+  const eventLog = await openEventLog(layout.events, keepEvents ?? true);
   const withEvents = { ...queueOptions, eventLog };
   const context: StoreContext = {
     layout,
