@@ -19,6 +19,7 @@ import {
   runConcurrentLists,
 } from "./concurrent-lists.js";
 import { renderGatewayMarkdown, runGatewayBench } from "./gateway.js";
+import { renderHistoryMarkdown, runHistoryBench } from "./history.js";
 import { CLOCK_TICKS, waitForQuiet } from "./proc.js";
 import { loadProfiles, type ProfileSummary, summarise } from "./profile.js";
 import {
@@ -79,6 +80,10 @@ no-op ceiling (grpc.health.v1.Health/Check on berthd), one HTTP/2 connection eac
   --gateway            instead: the same calls to one containerd directly and through
                        berthd in front of it (--containerd), alternating slices: Get,
                        List of 2,000, Content.Read of 256 MiB; writes <time>-gateway.{md,json}
+  --history            instead: Create at concurrency 64 on a berthd keeping its event
+                       history and one without (--event-retention-count 0), alternating
+                       slices; then 1,000,000 events stored and replayed through
+                       HistoryService.List; writes <time>-history.{md,json}
   --out DIR            results directory (default bench/results)
   --keep               keep the temporary directory of the servers
   -h, --help           this text
@@ -105,6 +110,7 @@ interface BenchOptions {
   readonly out: string;
   readonly keep: boolean;
   readonly gateway: boolean;
+  readonly history: boolean;
 }
 
 function parseOptions(argv: readonly string[]): BenchOptions {
@@ -131,6 +137,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       out: { type: "string", default: join(REPO_ROOT, "bench", "results") },
       keep: { type: "boolean", default: false },
       gateway: { type: "boolean", default: false },
+      history: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -167,6 +174,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     out: values.out,
     keep: values.keep,
     gateway: values.gateway,
+    history: values.history,
   };
 }
 
@@ -219,6 +227,7 @@ function commandLine(): string {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.gateway) return gatewayMain(options);
+  if (options.history) return historyMain(options);
   const startedAt = new Date();
   const loadBefore = os.loadavg()[0] ?? 0;
   const work = await mkdtemp(join(os.tmpdir(), "berth-bench-"));
@@ -450,17 +459,45 @@ async function gatewayMain(options: BenchOptions): Promise<void> {
     log,
   });
   const markdown = renderGatewayMarkdown(result, { command: commandLine(), startedAt: startedAt.toISOString() });
+  await writeReport(options.out, startedAt, "gateway", result, markdown);
+}
+
+/** `--history`: the event history's cost on Create, and its replay speed. */
+async function historyMain(options: BenchOptions): Promise<void> {
+  const startedAt = new Date();
+  const work = await mkdtemp(join(os.tmpdir(), "berth-bench-history-"));
+  const removeWork = () => rmSync(work, { recursive: true, force: true });
+  process.once("exit", removeWork);
+  const result = await runHistoryBench({
+    berthdMain: options.berthdMain,
+    work,
+    slices: options.slices,
+    creates: options.count,
+    replayEvents: 1_000_000,
+    log,
+  });
+  await writeReport(
+    options.out,
+    startedAt,
+    "history",
+    result,
+    renderHistoryMarkdown(result, { command: commandLine(), startedAt: startedAt.toISOString() }),
+  );
+}
+
+/** Writes `<time>-<name>.{json,md}` and prints the Markdown. */
+async function writeReport(out: string, startedAt: Date, name: string, result: unknown, markdown: string) {
   const stamp = startedAt
     .toISOString()
     .replace(/\.\d+Z$/, "Z")
     .replace(/:/g, "-");
-  await mkdir(options.out, { recursive: true });
+  await mkdir(out, { recursive: true });
   await Promise.all([
-    writeFile(join(options.out, `${stamp}-gateway.json`), `${JSON.stringify(result, null, 2)}\n`),
-    writeFile(join(options.out, `${stamp}-gateway.md`), markdown),
+    writeFile(join(out, `${stamp}-${name}.json`), `${JSON.stringify(result, null, 2)}\n`),
+    writeFile(join(out, `${stamp}-${name}.md`), markdown),
   ]);
   process.stdout.write(`${markdown}\n`);
-  log(`wrote ${join(options.out, `${stamp}-gateway.{json,md}`)}`);
+  log(`wrote ${join(out, `${stamp}-${name}.{json,md}`)}`);
 }
 
 /** Containers listed by the gateway bench's List. */

@@ -1,6 +1,7 @@
 import { type Event, EventSchema, type Gap } from "@berth/gen/berth/events/v1/history_pb.js";
 import { type Envelope, EnvelopeSchema } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { AbstractChainedBatch } from "abstract-level";
 import type { Database, Section } from "./layout.js";
@@ -21,6 +22,32 @@ export function envelopeOf(event: Event): Envelope {
     topic: event.topic,
     event: event.event,
   });
+}
+
+/**
+ * `berth.events.v1.Event` of an envelope, encoded by hand: one event is
+ * written per acknowledged write, and this costs a fraction of the generic
+ * encoder. Field for field what `toBinary(EventSchema, …)` writes (a test holds them equal).
+ */
+export function encodeEnvelopeEvent(sequence: bigint, envelope: Envelope): Uint8Array {
+  const writer = new BinaryWriter();
+  writer.tag(1, WireType.Varint).uint64(sequence);
+  const { timestamp, event } = envelope;
+  if (timestamp !== undefined) {
+    writer.tag(2, WireType.LengthDelimited).fork();
+    if (timestamp.seconds !== 0n) writer.tag(1, WireType.Varint).int64(timestamp.seconds);
+    if (timestamp.nanos !== 0) writer.tag(2, WireType.Varint).int32(timestamp.nanos);
+    writer.join();
+  }
+  if (envelope.namespace !== "") writer.tag(3, WireType.LengthDelimited).string(envelope.namespace);
+  if (envelope.topic !== "") writer.tag(4, WireType.LengthDelimited).string(envelope.topic);
+  if (event !== undefined) {
+    writer.tag(5, WireType.LengthDelimited).fork();
+    if (event.typeUrl !== "") writer.tag(1, WireType.LengthDelimited).string(event.typeUrl);
+    if (event.value.length > 0) writer.tag(2, WireType.LengthDelimited).bytes(event.value);
+    writer.join();
+  }
+  return writer.finish();
 }
 
 /** What is appended: a containerd envelope, or a gap in the history. */
@@ -101,7 +128,10 @@ export async function openEventLog(section: Section, keep = true): Promise<Event
               topic: entry.envelope.topic,
               event: entry.envelope.event,
             });
-      if (keep) batch.put(eventKey(sequence), toBinary(EventSchema, event), { sublevel: section });
+      if (keep) {
+        const bytes = "gap" in entry ? toBinary(EventSchema, event) : encodeEnvelopeEvent(sequence, entry.envelope);
+        batch.put(eventKey(sequence), bytes, { sublevel: section });
+      }
       return event;
     },
     committed(events) {
