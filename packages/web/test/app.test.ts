@@ -116,13 +116,15 @@ describe("berth web app in Chromium", () => {
   });
 
   it("has a keyboard tab order through every control", async () => {
+    // The view tabs appear once berthd said it keeps an event history.
+    await page.getByRole("tab", { name: "Events" }).waitFor();
     await page.getByLabel("Namespace").focus();
     const order: string[] = [];
-    for (let step = 0; step < 4; step++) {
+    for (let step = 0; step < 6; step++) {
       await page.keyboard.press("Tab");
       order.push(await page.evaluate<string>("document.activeElement.id || document.activeElement.textContent"));
     }
-    expect(order).toEqual(["Dark theme", "filter", "New container", "containers-grid"]);
+    expect(order).toEqual(["Containers", "Events", "Dark theme", "filter", "New container", "containers-grid"]);
   });
 
   it("creates a container through the form", async () => {
@@ -303,6 +305,24 @@ describe("berth web app in Chromium", () => {
     await row("after-restart").waitFor({ timeout: 10_000 });
     // berthd takes up to its 5 s grace period to stop while a browser holds keep-alive connections.
   }, 60_000);
+
+  it("shows the event history newest first, live, and loads older events on scroll", async () => {
+    const ids = Array.from({ length: 120 }, (_, index) => ({ id: `ev-${String(index).padStart(3, "0")}` }));
+    await seedContainers(berthd().socket, "history", ids);
+    await page.goto(`${origin()}/?namespace=history`);
+    await page.getByRole("tab", { name: "Events" }).click();
+    const rows = page.locator(".events-table tbody tr");
+    await expect.poll(() => rows.count()).toBe(50);
+    expect(await rows.first().textContent()).toContain('"id":"ev-119"');
+    await seedContainers(berthd().socket, "history", [{ id: "ev-live" }]);
+    await expect.poll(() => rows.first().textContent()).toContain('"id":"ev-live"');
+    await page.locator(".scroll-area").evaluate((area) => {
+      area.scrollTop = area.scrollHeight;
+    });
+    await expect.poll(() => rows.count()).toBeGreaterThan(51);
+    await page.getByRole("tab", { name: "Containers" }).click();
+    await page.getByRole("grid", { name: "Containers" }).waitFor();
+  });
 
   it("ran without CSP violations, page errors or unexpected console errors", async () => {
     expect(await problems.cspViolations()).toEqual([]);

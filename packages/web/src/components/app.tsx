@@ -1,5 +1,6 @@
 import type { BerthClient } from "@berth/client";
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEventHistory } from "../hooks/use-event-history.js";
 import { useImages } from "../hooks/use-images.js";
 import { useNamespaces } from "../hooks/use-namespaces.js";
 import { useNow } from "../hooks/use-now.js";
@@ -14,6 +15,7 @@ import { CreateDialog } from "./create-dialog.js";
 import { DeleteDialog } from "./delete-dialog.js";
 import { DeleteTaskDialog } from "./delete-task-dialog.js";
 import { DetailsPane } from "./details-pane.js";
+import { EventsView } from "./events-view.js";
 import { FilterBox } from "./filter-box.js";
 import { ImagesView } from "./images-view.js";
 import { KillDialog } from "./kill-dialog.js";
@@ -35,8 +37,10 @@ type Dialog =
   | { readonly kind: "kill"; readonly id: string; readonly pid: number }
   | { readonly kind: "delete-task"; readonly id: string; readonly exitStatus: number };
 
-/** The two views; Images only where the server keeps images (a containerd behind berthd). */
-type View = "containers" | "images";
+/** The views; Images only where the server keeps images (a containerd behind berthd), Events where it keeps a history. */
+type View = "containers" | "images" | "events";
+
+const VIEW_LABELS: Record<View, string> = { containers: "Containers", images: "Images", events: "Events" };
 
 /**
  * The whole app: namespace picker, live container table, details, and the
@@ -78,6 +82,12 @@ export function App({ client }: AppProps) {
   const scoped = useMemo(() => client.withNamespace(namespace), [client, namespace]);
   const namespaces = useNamespaces(client, connection.state === "connected");
   const images = useImages(client, namespace, view === "images");
+  const history = useEventHistory(client, namespace, view === "events");
+  const views: View[] = [
+    "containers",
+    ...(images.supported === true ? (["images"] as const) : []),
+    ...(history.supported === true ? (["events"] as const) : []),
+  ];
   const selected = selectedId === undefined ? undefined : store.get(selectedId);
   const tasksSupported = tasks.supported === true;
   const selectedTask = selectedId === undefined ? undefined : tasks.get(selectedId);
@@ -97,9 +107,9 @@ export function App({ client }: AppProps) {
             setNamespace(next);
           }}
         />
-        {images.supported === true && (
+        {views.length > 1 && (
           <div class="view-tabs" role="tablist" aria-label="View">
-            {(["containers", "images"] as const).map((name) => (
+            {views.map((name) => (
               <button
                 key={name}
                 type="button"
@@ -108,7 +118,7 @@ export function App({ client }: AppProps) {
                 aria-selected={view === name}
                 onClick={() => setView(name)}
               >
-                {name === "containers" ? "Containers" : "Images"}
+                {VIEW_LABELS[name]}
               </button>
             ))}
           </div>
@@ -121,6 +131,10 @@ export function App({ client }: AppProps) {
       {view === "images" && images.supported === true ? (
         <main class="workspace">
           <ImagesView namespace={namespace} state={images} now={now} />
+        </main>
+      ) : view === "events" && history.supported === true ? (
+        <main class="workspace">
+          <EventsView namespace={namespace} state={history} now={now} />
         </main>
       ) : (
         <main class={selectedId === undefined ? "workspace" : "workspace with-details"}>

@@ -23,7 +23,7 @@ export function ImagesView({ namespace, state, now }: ImagesViewProps) {
           {state.error}
         </p>
       )}
-      <div class="table-area">
+      <div class="table-area scroll-area">
         <table class="images-table" aria-label="Images">
           <thead>
             <tr>
