@@ -3,6 +3,7 @@
  * refreshes, races between a listing and events, filter errors, reconnects.
  */
 import { type BerthClient, Code, ConnectError } from "@berth/client";
+import { type Event, EventSchema } from "@berth/gen/berth/events/v1/history_pb.js";
 import { ContainerCreateSchema, ContainerDeleteSchema } from "@berth/gen/containerd/events/container_pb.js";
 import { type Container, ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { type Envelope, EnvelopeSchema } from "@berth/gen/containerd/services/events/v1/events_pb.js";
@@ -55,6 +56,13 @@ let clock = 1_000;
 const record = (id: string, labels: Record<string, string> = {}) =>
   create(ContainerSchema, { id, labels, updatedAt: timestampFromMs(clock++) });
 
+const stored = (sequence: bigint, topic: string, id: string): { event: Event } => {
+  const envelope = event(topic, id);
+  return {
+    event: create(EventSchema, { sequence, topic, namespace: envelope.namespace, event: envelope.event }),
+  };
+};
+
 const event = (topic: string, id: string): Envelope => {
   const value =
     topic === "/containers/delete"
@@ -64,7 +72,7 @@ const event = (topic: string, id: string): Envelope => {
 };
 
 /** A fake server: containers in a map, listings either immediate or scripted, one subscription at a time. */
-function fakeServer() {
+function fakeServer(options: { history?: boolean } = {}) {
   const containers = new Map<string, Container>();
   const subscriptions: Channel<Envelope>[] = [];
   const listings: Channel<{ container: Container }>[] = [];
@@ -76,6 +84,10 @@ function fakeServer() {
     scripted: false,
     listFailure: undefined as unknown,
     requests: [] as string[],
+    /** The history's subscriptions (with a history), one at a time. */
+    historySubscriptions: [] as Channel<{ event: Event }>[],
+    /** When set, resuming is refused: the history moved past the feed. */
+    historyGone: false,
   };
   const client = {
     namespace: "ns",
@@ -106,6 +118,22 @@ function fakeServer() {
         return stream;
       },
     },
+    history: {
+      subscribe(request: { after?: bigint }, subscribeOptions: { signal: AbortSignal }) {
+        const stream = channel<{ event: Event }>(subscribeOptions.signal);
+        if (options.history !== true) stream.fail(new ConnectError("unknown service", Code.Unimplemented));
+        else {
+          server.requests.push(`history after ${request.after ?? "none"}`);
+          server.historySubscriptions.push(stream);
+        }
+        return stream;
+      },
+      async list(request: { after?: bigint }) {
+        if (options.history !== true) throw new ConnectError("unknown service", Code.Unimplemented);
+        if (server.historyGone) throw new ConnectError(`events after ${request.after} are gone`, Code.OutOfRange);
+        return { events: [] };
+      },
+    },
   };
   return { server, client: client as unknown as BerthClient };
 }
@@ -127,6 +155,29 @@ function startFeed(client: BerthClient, filter = "") {
 }
 
 describe("container feed", () => {
+  it("follows berthd's event history, and after a reconnection resumes after the last event without listing again", async () => {
+    const { server, client } = fakeServer({ history: true });
+    server.containers.set("a", record("a"));
+    const { ids } = startFeed(client);
+    await vi.waitFor(() => expect(ids()).toEqual(["a"]));
+    await vi.waitFor(() => expect(server.historySubscriptions).toHaveLength(1));
+    server.containers.set("c", record("c"));
+    server.historySubscriptions[0]?.push(stored(7n, "/containers/create", "c"));
+    await vi.waitFor(() => expect(ids()).toEqual(["a", "c"]));
+    // The connection drops; meanwhile a is deleted.
+    server.containers.delete("a");
+    server.historySubscriptions[0]?.fail(new ConnectError("connection lost", Code.Unavailable));
+    await vi.waitFor(() => expect(server.historySubscriptions).toHaveLength(2));
+    server.historySubscriptions[1]?.push(stored(8n, "/containers/delete", "a"));
+    await vi.waitFor(() => expect(ids()).toEqual(["c"]));
+    expect(server.requests.filter((request) => request.startsWith("list"))).toHaveLength(1);
+    expect(server.requests).toContain("history after 7");
+    // A history that moved past the feed: it lists again.
+    server.historyGone = true;
+    server.historySubscriptions[1]?.fail(new ConnectError("connection lost", Code.Unavailable));
+    await vi.waitFor(() => expect(server.requests.filter((request) => request.startsWith("list"))).toHaveLength(2));
+  });
+
   it("lists, then follows create, update and delete events", async () => {
     const { server, client } = fakeServer();
     server.containers.set("b", record("b"));

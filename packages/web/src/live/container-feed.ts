@@ -1,11 +1,15 @@
 /**
  * Keeps a {@link ContainerStore} equal to what berthd holds for one namespace
  * and filter: lists with ListStream (rows appear as messages arrive), follows
- * `Events.Subscribe` for changes made by anyone (berth, ctr, other tabs), and
- * reconnects with backoff when the server goes away, listing again after.
+ * the namespace's events for changes made by anyone (berth, ctr, other tabs),
+ * and reconnects with backoff when the server goes away. Where berthd keeps an
+ * event history, events come from it, and a reconnection resumes after the last
+ * one seen — what changed meanwhile is replayed and fetched, with no new listing;
+ * a server without one (or a history that moved past us) is listed again.
  */
 import { type BerthClient, Code, ConnectError } from "@berth/client";
 import type { Container } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import type { Envelope } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import type { ContainerStore } from "../model/container-store.js";
 import { errorMessage, isInvalidArgument } from "../model/errors.js";
 import type { TaskStore } from "../model/task-store.js";
@@ -119,6 +123,10 @@ function startSession(
   let listedFilter: string | undefined;
   let filterRejected = false;
   let sweep: Sweep | undefined;
+  /** Whether the server keeps an event history; undefined until asked. */
+  let historyKept: boolean | undefined;
+  /** The sequence of the last history event seen: where a reconnection resumes. */
+  let lastSequence: bigint | undefined;
 
   const connected = (signal: AbortSignal) => {
     if (signal.aborted) return;
@@ -230,17 +238,57 @@ function startSession(
     store.remove(id);
   }
 
-  async function follow(live: AbortController) {
+  /** Applies one event of the namespace to the store and the tasks. */
+  function apply(envelope: Pick<Envelope, "topic" | "event">, live: AbortController) {
+    const change = containerChange(envelope);
+    if (change?.kind === "changed") refreshes.changed(change.id);
+    else if (change?.kind === "deleted") deleted(change.id);
+    const taskOf = tasks === undefined ? undefined : taskContainerId(envelope);
+    if (taskOf !== undefined) tasks?.changed(taskOf, live.signal).catch((error: unknown) => fail(live, error));
+  }
+
+  /**
+   * Follows the namespace's events: from berthd's history, resuming after
+   * `after` when given, else from containerd's Events.Subscribe.
+   */
+  async function follow(live: AbortController, after: bigint | undefined) {
     const { signal } = live;
-    const request = { filters: [namespaceEventFilter(namespace)] };
-    for await (const envelope of client.events.subscribe(request, { signal })) {
+    const filters = [namespaceEventFilter(namespace)];
+    if (historyKept !== false) {
+      try {
+        const resume = after === undefined ? { filters } : { filters, after };
+        for await (const { event } of client.history.subscribe(resume, { signal })) {
+          if (signal.aborted || event === undefined) return;
+          historyKept = true;
+          lastSequence = event.sequence;
+          // Events were missed (a gateway that lost containerd): only a listing knows what changed.
+          if (event.gap !== undefined) relist(true);
+          else apply(event, live);
+        }
+        return;
+      } catch (error) {
+        if (!(error instanceof ConnectError && error.code === Code.Unimplemented)) throw error;
+        historyKept = false;
+      }
+    }
+    for await (const envelope of client.events.subscribe({ filters }, { signal })) {
       // After a namespace switch the store belongs to the next session.
       if (signal.aborted) return;
-      const change = containerChange(envelope);
-      if (change?.kind === "changed") refreshes.changed(change.id);
-      else if (change?.kind === "deleted") deleted(change.id);
-      const taskOf = tasks === undefined ? undefined : taskContainerId(envelope);
-      if (taskOf !== undefined) tasks?.changed(taskOf, signal).catch((error: unknown) => fail(live, error));
+      apply(envelope, live);
+    }
+  }
+
+  /**
+   * Whether a reconnection can resume after `after`: the history still holds
+   * what follows it (asking also tells that the server is back).
+   */
+  async function canResume(after: bigint, signal: AbortSignal): Promise<boolean> {
+    try {
+      await client.history.list({ after, limit: 1 }, { signal });
+      return true;
+    } catch (error) {
+      if (error instanceof ConnectError && error.code === Code.OutOfRange) return false;
+      throw error;
     }
   }
 
@@ -251,13 +299,24 @@ function startSession(
       stopped.signal.addEventListener("abort", end, { once: true });
       attempt = live;
       refreshes.resume(live.signal);
-      // Subscribe first, so that nothing committed after the listing's snapshot is missed.
-      follow(live).then(
-        () => fail(live, new Error("event stream ended")),
-        (error: unknown) => fail(live, error),
-      );
-      await list(live.signal).catch((error: unknown) => fail(live, error));
-      await tasks?.listAll(live.signal).catch((error: unknown) => fail(live, error));
+      const after = lastSequence;
+      const resuming =
+        after !== undefined &&
+        historyKept === true &&
+        (await canResume(after, live.signal).catch((error: unknown) => {
+          fail(live, error);
+          return false;
+        }));
+      if (!live.signal.aborted) {
+        // Subscribe first, so that nothing committed after the listing's snapshot is missed.
+        follow(live, resuming ? after : undefined).then(
+          () => fail(live, new Error("event stream ended")),
+          (error: unknown) => fail(live, error),
+        );
+        if (resuming) connected(live.signal);
+        else await list(live.signal).catch((error: unknown) => fail(live, error));
+        await tasks?.listAll(live.signal).catch((error: unknown) => fail(live, error));
+      }
       await new Promise<void>((resolve) => {
         if (live.signal.aborted) resolve();
         else live.signal.addEventListener("abort", () => resolve(), { once: true });

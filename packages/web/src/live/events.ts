@@ -16,7 +16,7 @@ export type ContainerChange =
  * The container a `/containers/*` envelope is about; `undefined` for other
  * topics and for payloads that do not decode.
  */
-export function containerChange(envelope: Envelope): ContainerChange | undefined {
+export function containerChange(envelope: Pick<Envelope, "topic" | "event">): ContainerChange | undefined {
   const value = envelope.event?.value;
   if (value === undefined) return undefined;
   try {

@@ -37,7 +37,7 @@ const TASK_EVENTS: Record<string, DescMessage> = {
 };
 
 /** The container a `/tasks/*` envelope is about; `undefined` for other topics and undecodable payloads. */
-export function taskContainerId(envelope: Envelope): string | undefined {
+export function taskContainerId(envelope: Pick<Envelope, "topic" | "event">): string | undefined {
   const schema = TASK_EVENTS[envelope.topic];
   const value = envelope.event?.value;
   if (schema === undefined || value === undefined) return undefined;
