@@ -79,19 +79,20 @@ export function createEventFeed(upstream: Upstream, exchange: Exchange, options:
     ]);
     current = call;
     void call.send(once(SUBSCRIBE_ALL));
+    // Subscribed again: what happened meanwhile was missed, and the history says so. (containerd
+    // answers a subscription only with its first event, so there is no earlier sign that it took.)
+    if (lost !== undefined) {
+      const now = new Date();
+      options.onGap?.(
+        create(GapSchema, { from: timestampFromDate(lost.since), to: timestampFromDate(now), reason: lost.reason }),
+      );
+      lost = undefined;
+    }
     let status: string | undefined;
     try {
       const response = await call.response;
       status = statusOf(response.fields);
       if (!response.endStream) {
-        // Subscribed again: what happened meanwhile was missed, and the history says so.
-        if (lost !== undefined) {
-          const now = new Date();
-          options.onGap?.(
-            create(GapSchema, { from: timestampFromDate(lost.since), to: timestampFromDate(now), reason: lost.reason }),
-          );
-          lost = undefined;
-        }
         for await (const frame of wholeEnvelopes(call.body())) {
           const envelope = fromBinary(EnvelopeSchema, frame.subarray(ENVELOPE_HEADER_BYTES));
           exchange.publish(envelope);

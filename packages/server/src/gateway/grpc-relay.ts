@@ -1,6 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import type { CallIo } from "../rpc/call-io.js";
 import { encodeGrpcMessage } from "../rpc/grpc-message.js";
+import type { H2ClientStream } from "../transport/h2/client.js";
 import { ErrorCode } from "../transport/h2/frames.js";
 import type { ForwardedCall } from "./metrics.js";
 import type { Upstream } from "./upstream.js";
@@ -36,6 +37,25 @@ const NOT_SERVING = Buffer.from([0, 0, 0, 0, 2, 0x08, 0x02]);
  */
 export async function relayGrpc(io: CallIo, upstream: Upstream, call: ForwardedCall | undefined): Promise<number> {
   io.relayRequest();
+  // The request's frames may arrive while containerd is being dialled: they wait here until its stream exists.
+  let stream: H2ClientStream | undefined;
+  let early: Buffer[] | undefined = [];
+  let requestEnded = false;
+  /** Set once the client's answer is complete: nothing more to relay either way. */
+  let finished = false;
+  const forward = (chunk: Buffer) => stream?.write(chunk, () => io.consumed(chunk.length));
+  io.onData((chunk) => {
+    call?.received(chunk.length);
+    if (early !== undefined) early.push(chunk);
+    else forward(chunk);
+  });
+  io.onEnd(() => {
+    requestEnded = true;
+    stream?.end();
+  });
+  io.onClose(() => {
+    if (!finished && stream !== undefined && !stream.isClosed) stream.cancel();
+  });
   let connection = upstream.connected();
   if (connection === undefined) {
     try {
@@ -52,11 +72,9 @@ export async function relayGrpc(io: CallIo, upstream: Upstream, call: ForwardedC
   if (io.destroyed) return Code.Canceled;
   const target = connection;
   return new Promise<number>((resolve) => {
-    /** Set once the client's answer is complete: nothing more to relay either way. */
-    let finished = false;
     let trailers: string[] | undefined;
     let paused: Buffer[] | undefined;
-    const stream = target.request(forwardedHeaders(io), {
+    const opened = target.request(forwardedHeaders(io), {
       onHeaders(fields, endStream) {
         const own = withoutPseudo(fields);
         if (endStream) {
@@ -71,14 +89,14 @@ export async function relayGrpc(io: CallIo, upstream: Upstream, call: ForwardedC
         call?.sent(chunk.length);
         io.write(chunk);
         if (!io.writableNeedDrain) {
-          stream.consumed(chunk.length);
+          opened.consumed(chunk.length);
           return;
         }
         // The client reads slower than containerd sends: containerd gets its window back as the client catches up.
         if (paused === undefined) {
           paused = [chunk];
           void io.drained().then(() => {
-            for (const held of paused ?? []) stream.consumed(held.length);
+            for (const held of paused ?? []) opened.consumed(held.length);
             paused = undefined;
           });
         } else {
@@ -106,14 +124,10 @@ export async function relayGrpc(io: CallIo, upstream: Upstream, call: ForwardedC
         resolve(failWith(io, Code.Unavailable, message));
       },
     });
-    io.onData((chunk) => {
-      call?.received(chunk.length);
-      stream.write(chunk, () => io.consumed(chunk.length));
-    });
-    io.onEnd(() => stream.end());
-    io.onClose(() => {
-      if (!finished && !stream.isClosed) stream.cancel();
-    });
+    stream = opened;
+    for (const chunk of early ?? []) forward(chunk);
+    early = undefined;
+    if (requestEnded) opened.end();
   });
 }
 
