@@ -15,6 +15,7 @@ import { containerFields } from "./container-fields.js";
 import { applyContainerMask } from "./container-mask.js";
 import { validateContainer } from "./container-validation.js";
 import type { EventsLocal } from "./events.js";
+import { pinnedIds } from "./filters/index.js";
 import { withoutEmptyLabels } from "./labels.js";
 import { parseListFilters } from "./list-filters.js";
 import type { RequestNamespace } from "./namespace.js";
@@ -67,7 +68,9 @@ export function createContainersLocal({
     list(requestNamespace, filters, options = {}) {
       const namespace = requestNamespace.require();
       const filter = parseListFilters(filters);
-      const all = store.list(namespace, options);
+      // A filter that pins the id reads those records only, instead of scanning the namespace.
+      const ids = filter === undefined ? undefined : pinnedIds(filters);
+      const all = ids === undefined ? store.list(namespace, options) : lookUp(store, namespace, ids, options.signal);
       // With nothing to filter, hand the store's listing through: no extra async layer per container.
       return filter === undefined
         ? all
@@ -156,4 +159,18 @@ export function createContainersLocal({
 
 function prefixed(error: unknown, prefix: string): unknown {
   return error instanceof BerthError ? error.wrap(prefix) : error;
+}
+
+/** The stored containers of `ids` that exist, in id order. */
+async function* lookUp(
+  store: ContainerStore,
+  namespace: string,
+  ids: readonly string[],
+  signal: AbortSignal | undefined,
+): AsyncIterable<StoredContainer> {
+  for (const id of ids) {
+    if (signal?.aborted) return;
+    const stored = await store.get(namespace, id);
+    if (stored !== undefined) yield stored;
+  }
 }

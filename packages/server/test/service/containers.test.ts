@@ -207,6 +207,17 @@ describe("List and ListStream", () => {
       ["id==nope", ""],
       ["A", "a", "a-1", "b"],
     ],
+    // Pinned ids are looked up, not scanned: the rest of each filter still applies, and order is id order.
+    [["id==b"], ["b"]],
+    [["id==nope"], []],
+    [
+      ["id==b", "id==A", "id==b"],
+      ["A", "b"],
+    ],
+    [["id==a,labels.tier==db"], []],
+    [["id==a-1,image~=busy"], ["a-1"]],
+    [["id==a,id==b"], []],
+    [["labels.tier==web,id==a"], ["a"]],
   ])("filters %j", async (filters, expected) => {
     expect(await ids(filters)).toEqual(expected);
     expect(await streamedIds(filters)).toEqual(expected);

@@ -42,3 +42,24 @@ export function parseFilters(inputs: readonly string[]): Filter {
   if (filters.includes(ALWAYS)) return ALWAYS;
   return filters.length === 1 ? (filters[0] as Filter) : anyOf(filters);
 }
+
+/**
+ * The ids a valid filter list can match at most, when every one of its strings
+ * pins the `id` field with `==`: a listing then reads those records instead of
+ * scanning the namespace (and still applies the whole filter to each).
+ * Undefined when any string leaves the id open. Sorted, each once.
+ */
+export function pinnedIds(inputs: readonly string[]): string[] | undefined {
+  if (inputs.length === 0) return undefined;
+  const ids = new Set<string>();
+  for (const input of inputs) {
+    if (input === "") return undefined;
+    const pin = parseSelectors(input).find(
+      (selector) => selector.operator === "==" && selector.fieldpath.length === 1 && selector.fieldpath[0] === "id",
+    );
+    if (pin === undefined) return undefined;
+    ids.add(pin.value);
+  }
+  // Identifiers are ASCII: string order is the store's byte order.
+  return [...ids].sort();
+}
