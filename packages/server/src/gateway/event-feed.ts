@@ -6,7 +6,7 @@ import type { Exchange } from "../events/exchange.js";
 import { wholeEnvelopes } from "../rpc/grpc-web-frames.js";
 import type { H2ClientConnection } from "../transport/h2/client.js";
 import type { Upstream } from "./upstream.js";
-import { startCall, type UpstreamCall } from "./upstream-call.js";
+import { fieldValue, startCall, type UpstreamCall } from "./upstream-call.js";
 
 const SUBSCRIBE_PATH = "/containerd.services.events.v1.Events/Subscribe";
 /** A SubscribeRequest without filters, in its gRPC envelope: every event of every namespace. */
@@ -119,13 +119,8 @@ export function createEventFeed(upstream: Upstream, exchange: Exchange, options:
 
 /** "status N: message" from flat fields carrying `grpc-status`, else undefined. */
 function statusOf(fields: readonly string[]): string | undefined {
-  let code: string | undefined;
-  let message = "";
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === "grpc-status") code = fields[i + 1];
-    else if (fields[i] === "grpc-message") message = fields[i + 1] ?? "";
-  }
-  return code === undefined ? undefined : `status ${code}: ${message}`;
+  const code = fieldValue(fields, "grpc-status");
+  return code === undefined ? undefined : `status ${code}: ${fieldValue(fields, "grpc-message") ?? ""}`;
 }
 
 async function* once(chunk: Uint8Array): AsyncIterable<Uint8Array> {

@@ -5,6 +5,7 @@ import type { H2ClientStream } from "../transport/h2/client.js";
 import { ErrorCode } from "../transport/h2/frames.js";
 import type { ForwardedCall } from "./metrics.js";
 import type { Upstream } from "./upstream.js";
+import { fieldValue } from "./upstream-call.js";
 
 /** Request headers that belong to one HTTP hop, and Berth's own credential: not forwarded. */
 export const NOT_FORWARDED: ReadonlySet<string> = new Set([
@@ -162,8 +163,5 @@ export function withoutPseudo(fields: readonly string[]): string[] {
 
 /** The `grpc-status` among flat fields, Unknown when there is none. */
 function grpcStatusOf(fields: readonly string[]): number {
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === "grpc-status") return Number(fields[i + 1]);
-  }
-  return Code.Unknown;
+  return Number(fieldValue(fields, "grpc-status") ?? Code.Unknown);
 }

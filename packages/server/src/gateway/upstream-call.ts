@@ -95,3 +95,9 @@ export function startCall(connection: H2ClientConnection, fields: readonly strin
     cancel: () => stream.cancel(),
   };
 }
+
+/** The first value of `name` among flat header fields (name, value, …), or undefined. */
+export function fieldValue(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}

@@ -1,12 +1,9 @@
 import type { BerthClient } from "@berth/client";
 import type { Container } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import type { Process } from "@berth/gen/containerd/types/task/task_pb.js";
-import { useState } from "preact/hooks";
 import { deleteContainer } from "../live/task-actions.js";
-import { errorMessage } from "../model/errors.js";
 import { taskIsLive, taskStatusName } from "../model/task-store.js";
-import { FormError } from "./form-error.js";
-import { ModalDialog } from "./modal-dialog.js";
+import { ConfirmDialog } from "./confirm-dialog.js";
 
 /** Props of {@link DeleteDialog}. */
 export interface DeleteDialogProps {
@@ -28,24 +25,18 @@ export interface DeleteDialogProps {
  * task and the container's snapshot go with it, as with `ctr container rm`.
  */
 export function DeleteDialog({ client, id, container, task, tasksSupported, onDeleted, onClose }: DeleteDialogProps) {
-  const [error, setError] = useState<string | undefined>();
-  const [pending, setPending] = useState(false);
   const live = taskIsLive(task);
-
-  const confirm = async () => {
-    setPending(true);
-    setError(undefined);
-    try {
-      await deleteContainer(client, container, id, task, tasksSupported);
-      onDeleted(id);
-    } catch (failure) {
-      setError(errorMessage(failure));
-      setPending(false);
-    }
-  };
-
   return (
-    <ModalDialog title={`Delete ${id}?`} role="alertdialog" onClose={onClose}>
+    <ConfirmDialog
+      title={`Delete ${id}?`}
+      confirmLabel="Delete"
+      pendingLabel="Deleting…"
+      errorId="delete-error"
+      blocked={live}
+      action={() => deleteContainer(client, container, id, task, tasksSupported)}
+      onDone={() => onDeleted(id)}
+      onClose={onClose}
+    >
       <p id="delete-description">
         The record of container <strong>{id}</strong> is removed from namespace <strong>{client.namespace}</strong>
         {task === undefined || live ? "" : ", with its stopped task"}
@@ -56,15 +47,6 @@ export function DeleteDialog({ client, id, container, task, tasksSupported, onDe
           Its task is {taskStatusName(task)}: kill it first.
         </p>
       )}
-      <FormError id="delete-error" message={error} />
-      <div class="form-actions">
-        <button type="button" class="button" onClick={onClose} autofocus>
-          Cancel
-        </button>
-        <button type="button" class="button button-danger" disabled={pending || live} onClick={() => void confirm()}>
-          {pending ? "Deleting…" : "Delete"}
-        </button>
-      </div>
-    </ModalDialog>
+    </ConfirmDialog>
   );
 }

@@ -1,9 +1,7 @@
 import type { BerthClient } from "@berth/client";
 import { useState } from "preact/hooks";
 import { killTask, SIGNALS, type SignalName } from "../live/task-actions.js";
-import { errorMessage } from "../model/errors.js";
-import { FormError } from "./form-error.js";
-import { ModalDialog } from "./modal-dialog.js";
+import { ConfirmDialog } from "./confirm-dialog.js";
 
 /** Props of {@link KillDialog}. */
 export interface KillDialogProps {
@@ -17,21 +15,16 @@ export interface KillDialogProps {
 /** Asks before signalling a task, with the signal to send; Cancel has the focus. */
 export function KillDialog({ client, containerId, pid, onClose }: KillDialogProps) {
   const [signal, setSignal] = useState<SignalName>("SIGTERM");
-  const [error, setError] = useState<string | undefined>();
-  const [pending, setPending] = useState(false);
-  const confirm = async () => {
-    setPending(true);
-    setError(undefined);
-    try {
-      await killTask(client, containerId, signal);
-      onClose();
-    } catch (failure) {
-      setError(errorMessage(failure));
-      setPending(false);
-    }
-  };
   return (
-    <ModalDialog title={`Kill the task of ${containerId}?`} role="alertdialog" onClose={onClose}>
+    <ConfirmDialog
+      title={`Kill the task of ${containerId}?`}
+      confirmLabel="Kill"
+      pendingLabel="Killing…"
+      errorId="kill-error"
+      action={() => killTask(client, containerId, signal)}
+      onDone={onClose}
+      onClose={onClose}
+    >
       <p>
         Every process of the task (pid {pid}) in namespace <strong>{client.namespace}</strong> gets the signal.
       </p>
@@ -44,15 +37,6 @@ export function KillDialog({ client, containerId, pid, onClose }: KillDialogProp
           </label>
         ))}
       </fieldset>
-      <FormError id="kill-error" message={error} />
-      <div class="form-actions">
-        <button type="button" class="button" onClick={onClose} autofocus>
-          Cancel
-        </button>
-        <button type="button" class="button button-danger" disabled={pending} onClick={() => void confirm()}>
-          {pending ? "Killing…" : "Kill"}
-        </button>
-      </div>
-    </ModalDialog>
+    </ConfirmDialog>
   );
 }
