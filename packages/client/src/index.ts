@@ -90,4 +90,5 @@ function withDefaultHeader(transport: Transport, name: string, value: string): T
   };
 }
 
+export type { Interceptor } from "@connectrpc/connect";
 export { Code, ConnectError } from "@connectrpc/connect";

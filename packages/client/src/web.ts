@@ -2,7 +2,7 @@
  * Transports for browsers: Connect or gRPC-Web over `fetch`, to berthd's TCP
  * listener (usually the origin that served the page).
  */
-import type { Transport } from "@connectrpc/connect";
+import type { Interceptor, Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 
 /** Wire protocol of a browser transport. */
@@ -14,6 +14,8 @@ export interface WebTransportOptions {
   readonly baseUrl: string;
   /** Default `connect`. */
   readonly protocol?: WebProtocol;
+  /** Run around every call, first to last (e.g. to add an `authorization` header). */
+  readonly interceptors?: Interceptor[];
 }
 
 /**
@@ -21,6 +23,6 @@ export interface WebTransportOptions {
  * carry `google.protobuf.Any` values of types no JSON registry knows.
  */
 export function createWebTransport(options: WebTransportOptions): Transport {
-  const common = { baseUrl: options.baseUrl, useBinaryFormat: true };
+  const common = { baseUrl: options.baseUrl, useBinaryFormat: true, interceptors: options.interceptors ?? [] };
   return options.protocol === "grpc-web" ? createGrpcWebTransport(common) : createConnectTransport(common);
 }

@@ -116,15 +116,28 @@ describe("berth web app in Chromium", () => {
   });
 
   it("has a keyboard tab order through every control", async () => {
-    // The view tabs appear once berthd said it keeps an event history.
-    await page.getByRole("tab", { name: "Events" }).waitFor();
-    await page.getByLabel("Namespace").focus();
+    const nav = page.getByRole("navigation", { name: "Views" });
+    expect(await nav.getByRole("link").allTextContents()).toEqual(["Containers", "Namespaces", "Leases", "Events"]);
+    await nav.getByRole("link", { name: "Containers" }).focus();
     const order: string[] = [];
-    for (let step = 0; step < 6; step++) {
+    for (let step = 0; step < 9; step++) {
       await page.keyboard.press("Tab");
       order.push(await page.evaluate<string>("document.activeElement.id || document.activeElement.textContent"));
     }
-    expect(order).toEqual(["Containers", "Events", "Dark theme", "filter", "New container", "containers-grid"]);
+    expect(order).toEqual([
+      "Namespaces",
+      "Leases",
+      "Events",
+      "namespace",
+      "Switch to dark theme",
+      "filter",
+      "container-search",
+      "New container",
+      "containers-grid",
+    ]);
+    // Then the header's sort buttons (the select-all box is disabled while the table is empty).
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate("document.activeElement.className")).toBe("sort-button");
   });
 
   it("creates a container through the form", async () => {
@@ -133,7 +146,7 @@ describe("berth web app in Chromium", () => {
     await page.getByLabel("ID").fill("web-1");
     await page.getByLabel("Image").fill("docker.io/library/redis:7");
     await dialog().getByLabel("Labels", { exact: true }).fill("env=dev\nowner=me");
-    await page.getByRole("button", { name: "Create" }).click();
+    await page.getByRole("button", { name: "Create", exact: true }).click();
     await expect.poll(() => dialog().count()).toBe(0);
     await row("web-1").waitFor();
     expect(await row("web-1").textContent()).toContain("docker.io/library/redis:7");
@@ -148,14 +161,14 @@ describe("berth web app in Chromium", () => {
   it("shows the server's own messages when a create fails", async () => {
     await page.getByRole("button", { name: "New container" }).click();
     await page.getByLabel("ID").fill("web-1");
-    await page.getByRole("button", { name: "Create" }).click();
+    await page.getByRole("button", { name: "Create", exact: true }).click();
     const error = page.locator("#create-error");
-    await expect.poll(() => error.textContent()).toBe('container "web-1": already exists');
+    await expect.poll(() => error.textContent()).toBe('AlreadyExists: container "web-1": already exists');
     await page.getByLabel("ID").fill("Bad Id");
-    await page.getByRole("button", { name: "Create" }).click();
+    await page.getByRole("button", { name: "Create", exact: true }).click();
     await expect
       .poll(() => error.textContent())
-      .toMatch(/^create container failed validation: container\.ID: identifier "Bad Id" must match/);
+      .toMatch(/^InvalidArgument: create container failed validation: container\.ID: identifier "Bad Id" must match/);
     // Escape closes the dialog; focus returns to the page.
     await page.keyboard.press("Escape");
     await expect.poll(() => dialog().count()).toBe(0);
@@ -176,7 +189,9 @@ describe("berth web app in Chromium", () => {
     const error = page.locator("#filter-error");
     await expect
       .poll(() => error.textContent())
-      .toBe('filters: parse error: [id >|=|< x]: unsupported operator "=": invalid argument: invalid argument');
+      .toBe(
+        'InvalidArgument: filters: parse error: [id >|=|< x]: unsupported operator "=": invalid argument: invalid argument',
+      );
     expect(await filter.getAttribute("aria-invalid")).toBe("true");
     expect(await bodyRows().count()).toBe(0);
     await filter.fill("");
@@ -251,26 +266,27 @@ describe("berth web app in Chromium", () => {
   });
 
   it("follows the system theme until the toggle is used, and remembers the choice", async () => {
-    const toggle = page.getByRole("button", { name: "Dark theme" });
+    // The button says what pressing it does.
+    const toggle = page.getByRole("button", { name: /^Switch to (dark|light) theme$/ });
     const background = () => page.evaluate<string>("getComputedStyle(document.body).backgroundColor");
     await page.emulateMedia({ colorScheme: "dark" });
-    await expect.poll(() => toggle.getAttribute("aria-pressed")).toBe("true");
+    await expect.poll(() => toggle.textContent()).toBe("Switch to light theme");
     expect(await background()).toBe("rgb(17, 20, 24)");
     await page.emulateMedia({ colorScheme: "light" });
-    await expect.poll(() => toggle.getAttribute("aria-pressed")).toBe("false");
+    await expect.poll(() => toggle.textContent()).toBe("Switch to dark theme");
     expect(await background()).toBe("rgb(246, 247, 249)");
     await toggle.click();
     await page.reload();
-    await expect.poll(() => toggle.getAttribute("aria-pressed")).toBe("true");
+    await expect.poll(() => toggle.textContent()).toBe("Switch to light theme");
     expect(await background()).toBe("rgb(17, 20, 24)");
     await page.evaluate("localStorage.removeItem('berth.theme')");
     await page.reload();
-    await expect.poll(() => toggle.getAttribute("aria-pressed")).toBe("false");
+    await expect.poll(() => toggle.textContent()).toBe("Switch to dark theme");
   });
 
   it("scrolls 10,000 containers with a bounded DOM", async () => {
     await bulkSeeded;
-    await page.goto(`${origin()}/?namespace=bulk`);
+    await page.goto(`${origin()}/#/containers?ns=bulk`);
     expect(await page.getByLabel("Namespace").inputValue()).toBe("bulk");
     await expect.poll(() => page.locator(".summary").textContent(), { timeout: 30_000 }).toBe("10,000 containers");
     expect(await bodyRows().count()).toBeLessThan(200);
@@ -282,10 +298,10 @@ describe("berth web app in Chromium", () => {
     expect(await row(`c-0${BULK - 1}`).isVisible()).toBe(true);
     expect(await bodyRows().count()).toBeLessThan(200);
     expect(await page.locator("#containers-grid").getAttribute("aria-rowcount")).toBe(String(BULK + 1));
-    // End and Space from the keyboard reach the last container too.
+    // End and Enter from the keyboard reach the last container too.
     await page.locator("#containers-grid").focus();
     await page.keyboard.press("End");
-    await page.keyboard.press("Space");
+    await page.keyboard.press("Enter");
     await expect.poll(() => page.locator("#details-title").textContent()).toBe(`Container c-0${BULK - 1}`);
   }, 60_000);
 
@@ -309,8 +325,10 @@ describe("berth web app in Chromium", () => {
   it("shows the event history newest first, live, and loads older events on scroll", async () => {
     const ids = Array.from({ length: 120 }, (_, index) => ({ id: `ev-${String(index).padStart(3, "0")}` }));
     await seedContainers(berthd().socket, "history", ids);
-    await page.goto(`${origin()}/?namespace=history`);
-    await page.getByRole("tab", { name: "Events" }).click();
+    await page.goto(`${origin()}/#/containers?ns=history`);
+    await page.getByRole("link", { name: "Events" }).click();
+    await page.getByLabel("Filter").fill("namespace==history");
+    await page.getByLabel("Filter").press("Enter");
     const rows = page.locator(".events-table tbody tr");
     await expect.poll(() => rows.count()).toBe(50);
     expect(await rows.first().textContent()).toContain('"id":"ev-119"');
@@ -320,7 +338,7 @@ describe("berth web app in Chromium", () => {
       area.scrollTop = area.scrollHeight;
     });
     await expect.poll(() => rows.count()).toBeGreaterThan(51);
-    await page.getByRole("tab", { name: "Containers" }).click();
+    await page.getByRole("link", { name: "Containers" }).click();
     await page.getByRole("grid", { name: "Containers" }).waitFor();
   });
 
@@ -332,7 +350,7 @@ describe("berth web app in Chromium", () => {
 
   it("saves screenshots of the main views", async () => {
     await seedContainers(berthd().socket, "demo", DEMO);
-    await page.goto(`${origin()}/?namespace=demo`);
+    await page.goto(`${origin()}/#/containers?ns=demo`);
     await expect.poll(() => page.locator(".summary").textContent()).toBe(`${DEMO.length} containers`);
     await screenshot("table");
     await openDetails("web-frontend");
@@ -345,8 +363,8 @@ describe("berth web app in Chromium", () => {
     await screenshot("create");
     await page.keyboard.press("Escape");
     await openDetails("api");
-    await page.getByRole("button", { name: "Dark theme" }).click();
-    expect(await page.getByRole("button", { name: "Dark theme" }).getAttribute("aria-pressed")).toBe("true");
+    await page.getByRole("button", { name: "Switch to dark theme" }).click();
+    await page.getByRole("button", { name: "Switch to light theme" }).waitFor();
     await screenshot("dark");
   });
 });

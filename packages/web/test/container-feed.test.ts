@@ -241,7 +241,7 @@ describe("container feed", () => {
     await vi.waitFor(() =>
       expect(lists.at(-1)).toEqual({
         loading: false,
-        error: 'filters: parse error: [id >|=|< x]: unsupported operator "="',
+        error: 'InvalidArgument: filters: parse error: [id >|=|< x]: unsupported operator "="',
       }),
     );
     expect(states).toEqual(["connected"]);

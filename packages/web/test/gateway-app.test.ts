@@ -135,12 +135,12 @@ describe("the web app in front of containerd", () => {
   });
 
   it("lists the namespace's images", async () => {
-    await page.getByRole("tab", { name: "Images" }).click();
+    await page.getByRole("link", { name: "Images" }).click();
     await expect.poll(() => page.locator(`[id="image-${IMAGE}"]`).textContent()).toContain(IMAGE);
     expect(await page.locator(`[id="image-${IMAGE}"]`).textContent()).toContain(
       "application/vnd.oci.image.manifest.v1+json",
     );
-    await page.getByRole("tab", { name: "Containers" }).click();
+    await page.getByRole("link", { name: "Containers" }).click();
     await page.getByRole("grid", { name: "Containers" }).waitFor();
   });
 

@@ -1,68 +1,67 @@
 import type { BerthClient } from "@berth/client";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { useEventHistory } from "../hooks/use-event-history.js";
+import { useEventLog } from "../hooks/use-event-log.js";
 import { useImages } from "../hooks/use-images.js";
+import { useLeases } from "../hooks/use-leases.js";
 import { useNamespaces } from "../hooks/use-namespaces.js";
 import { useNow } from "../hooks/use-now.js";
+import { useRoute } from "../hooks/use-route.js";
 import { useStoreVersion } from "../hooks/use-store-version.js";
+import { retryNow } from "../live/backoff.js";
 import { type ConnectionState, createContainerFeed, type ListState } from "../live/container-feed.js";
+import type { Credentials } from "../live/credentials.js";
 import { createContainerStore } from "../model/container-store.js";
-import { initialNamespace, rememberNamespace } from "../model/namespace.js";
+import { formatRoute, type ViewName } from "../model/route.js";
 import { createTaskStore } from "../model/task-store.js";
+import { ContainersView } from "../views/containers-view.js";
+import { EventsView } from "../views/events-view.js";
+import { ImagesView } from "../views/images-view.js";
+import { LeasesView } from "../views/leases-view.js";
+import { NamespacesView } from "../views/namespaces-view.js";
+import { ConnectionBanner } from "./connection-banner.js";
 import { ConnectionIndicator } from "./connection-indicator.js";
-import { ContainerTable } from "./container-table.js";
-import { CreateDialog } from "./create-dialog.js";
-import { DeleteDialog } from "./delete-dialog.js";
-import { DeleteTaskDialog } from "./delete-task-dialog.js";
-import { DetailsPane } from "./details-pane.js";
-import { EventsView } from "./events-view.js";
-import { FilterBox } from "./filter-box.js";
-import { ImagesView } from "./images-view.js";
-import { KillDialog } from "./kill-dialog.js";
-import { LabelsDialog } from "./labels-dialog.js";
-import { ListSummary } from "./list-summary.js";
 import { NamespacePicker } from "./namespace-picker.js";
 import { ThemeToggle } from "./theme-toggle.js";
+import { TokenDialog } from "./token-dialog.js";
 
 /** Props of {@link App}. */
 export interface AppProps {
   /** Client over the page's origin; the app picks the namespace. */
   readonly client: BerthClient;
+  /** The bearer token the client sends, and whether the server wants one. */
+  readonly credentials: Credentials;
 }
 
-type Dialog =
-  | { readonly kind: "create" }
-  | { readonly kind: "labels"; readonly id: string }
-  | { readonly kind: "delete"; readonly id: string }
-  | { readonly kind: "kill"; readonly id: string; readonly pid: number }
-  | { readonly kind: "delete-task"; readonly id: string; readonly exitStatus: number };
+const VIEW_LABELS: Record<ViewName, string> = {
+  containers: "Containers",
+  namespaces: "Namespaces",
+  leases: "Leases",
+  events: "Events",
+  images: "Images",
+};
 
-/** The views; Images only where the server keeps images (a containerd behind berthd), Events where it keeps a history. */
-type View = "containers" | "images" | "events";
-
-const VIEW_LABELS: Record<View, string> = { containers: "Containers", images: "Images", events: "Events" };
+/** Views that show one namespace, and so show the namespace picker. */
+const NAMESPACED: ReadonlySet<ViewName> = new Set(["containers", "leases", "images"]);
 
 /**
- * The whole app: namespace picker, live container table, details, and the
- * dialogs that write. In front of a containerd it also shows each container's
- * task (start, kill, delete) and the namespace's images.
+ * The whole app: navigation between the views (each its own URL), the
+ * namespace picker, the connection banner and the token prompt. The container
+ * feed runs whatever the view, so it also tells whether berthd is reachable.
  */
-export function App({ client }: AppProps) {
+export function App({ client, credentials }: AppProps) {
+  const { route, navigate } = useRoute();
   const store = useMemo(createContainerStore, []);
   const version = useStoreVersion(store);
   const tasks = useMemo(createTaskStore, []);
   const tasksVersion = useStoreVersion(tasks);
-  const [view, setView] = useState<View>("containers");
-  const now = useNow();
-  const [namespace, setNamespace] = useState(initialNamespace);
-  const [filter, setFilter] = useState("");
   const [connection, setConnection] = useState<{ state: ConnectionState; detail: string | undefined }>({
     state: "connecting",
     detail: undefined,
   });
   const [list, setList] = useState<ListState>({ loading: true, error: undefined });
-  const [selectedId, setSelectedId] = useState<string | undefined>();
-  const [dialog, setDialog] = useState<Dialog | undefined>();
+  const [credentialState, setCredentialState] = useState(credentials.state);
+  const [paused, setPaused] = useState(false);
+  useEffect(() => credentials.subscribe(() => setCredentialState(credentials.state)), [credentials]);
 
   const feed = useMemo(
     () =>
@@ -76,165 +75,85 @@ export function App({ client }: AppProps) {
     [client, store],
   );
   useEffect(() => () => feed.dispose(), [feed]);
-  useEffect(() => feed.show({ namespace, filter }), [feed, namespace, filter]);
-  useEffect(() => rememberNamespace(namespace), [namespace]);
+  const containerFilter = route.view === "containers" ? route.filter : undefined;
+  const [shownFilter, setShownFilter] = useState(route.filter);
+  // Other views reuse `filter=` for their own syntax: the table keeps its last containers filter.
+  useEffect(() => {
+    if (containerFilter !== undefined) setShownFilter(containerFilter);
+  }, [containerFilter]);
+  useEffect(() => feed.show({ namespace: route.namespace, filter: shownFilter }), [feed, route.namespace, shownFilter]);
 
-  const scoped = useMemo(() => client.withNamespace(namespace), [client, namespace]);
-  const namespaces = useNamespaces(client, connection.state === "connected");
-  const images = useImages(client, namespace, view === "images");
-  const history = useEventHistory(client, namespace, view === "events");
-  const views: View[] = [
-    "containers",
-    ...(images.supported === true ? (["images"] as const) : []),
-    ...(history.supported === true ? (["events"] as const) : []),
-  ];
-  const selected = selectedId === undefined ? undefined : store.get(selectedId);
-  const tasksSupported = tasks.supported === true;
-  const selectedTask = selectedId === undefined ? undefined : tasks.get(selectedId);
-  const closeDialog = () => setDialog(undefined);
+  const view = route.view;
+  const connected = connection.state === "connected";
+  const now = useNow(view === "leases" ? 1000 : 15_000);
+  const scoped = useMemo(() => client.withNamespace(route.namespace), [client, route.namespace]);
+  const namespaces = useNamespaces(client, connected, view === "namespaces");
+  const images = useImages(client, route.namespace, view === "images");
+  const leases = useLeases(client, route.namespace, view === "leases");
+  const log = useEventLog(client, view === "events" ? route.filter : "", view === "events", paused);
+  const views = (Object.keys(VIEW_LABELS) as ViewName[]).filter((name) => name !== "images" || images.supported);
 
   return (
     <>
       <header class="topbar">
         <h1 class="brand">Berth</h1>
-        <NamespacePicker
-          value={namespace}
-          names={namespaces.names}
-          onFocus={namespaces.reload}
-          onChange={(next) => {
-            setSelectedId(undefined);
-            setDialog(undefined);
-            setNamespace(next);
-          }}
-        />
-        {views.length > 1 && (
-          <div class="view-tabs" role="tablist" aria-label="View">
-            {views.map((name) => (
-              <button
-                key={name}
-                type="button"
-                role="tab"
-                class="button button-quiet"
-                aria-selected={view === name}
-                onClick={() => setView(name)}
-              >
-                {VIEW_LABELS[name]}
-              </button>
-            ))}
-          </div>
+        <nav class="nav" aria-label="Views">
+          {views.map((name) => (
+            <a
+              key={name}
+              class="nav-link"
+              href={formatRoute({ ...route, view: name, id: "", filter: "", search: "", sort: "" })}
+              aria-current={view === name ? "page" : undefined}
+            >
+              {VIEW_LABELS[name]}
+            </a>
+          ))}
+        </nav>
+        {NAMESPACED.has(view) && (
+          <NamespacePicker
+            value={route.namespace}
+            names={namespaces.names}
+            onFocus={namespaces.reload}
+            onChange={(namespace) => navigate({ namespace, id: "" })}
+          />
         )}
         <div class="topbar-end">
           <ConnectionIndicator state={connection.state} detail={connection.detail} />
           <ThemeToggle />
         </div>
       </header>
-      {view === "images" && images.supported === true ? (
+      <ConnectionBanner state={connection.state} detail={connection.detail} />
+      {view === "namespaces" ? (
+        <NamespacesView client={client} state={namespaces} route={route} />
+      ) : view === "leases" ? (
+        <LeasesView client={scoped} state={leases} now={now} route={route} navigate={navigate} />
+      ) : view === "events" ? (
+        <EventsView log={log} paused={paused} onPause={setPaused} now={now} route={route} navigate={navigate} />
+      ) : view === "images" && images.supported === true ? (
         <main class="workspace">
-          <ImagesView namespace={namespace} state={images} now={now} />
-        </main>
-      ) : view === "events" && history.supported === true ? (
-        <main class="workspace">
-          <EventsView namespace={namespace} state={history} now={now} />
+          <ImagesView namespace={route.namespace} state={images} now={now} />
         </main>
       ) : (
-        <main class={selectedId === undefined ? "workspace" : "workspace with-details"}>
-          <section class="list" aria-labelledby="containers-title">
-            <div class="toolbar">
-              <h2 id="containers-title">Containers</h2>
-              <ListSummary count={store.size} loading={list.loading} failed={list.error !== undefined} />
-              <FilterBox onApply={setFilter} error={list.error} />
-              <button type="button" class="button button-primary" onClick={() => setDialog({ kind: "create" })}>
-                New container
-              </button>
-            </div>
-            <div class="table-area">
-              <ContainerTable
-                store={store}
-                version={version}
-                now={now}
-                loading={list.loading}
-                selectedId={selectedId}
-                onOpen={setSelectedId}
-                tasks={tasks}
-                tasksVersion={tasksVersion}
-              />
-              {store.size === 0 && !list.loading && list.error === undefined && (
-                <p class="empty">
-                  No containers in {namespace}
-                  {filter.trim() === "" ? "" : " match the filter"}.
-                </p>
-              )}
-            </div>
-          </section>
-          {selectedId !== undefined && (
-            <DetailsPane
-              id={selectedId}
-              container={selected}
-              now={now}
-              onClose={() => setSelectedId(undefined)}
-              onEditLabels={() => setDialog({ kind: "labels", id: selectedId })}
-              onDelete={() => setDialog({ kind: "delete", id: selectedId })}
-              tasks={
-                tasksSupported
-                  ? {
-                      client: scoped,
-                      task: selectedTask,
-                      onKill: () => setDialog({ kind: "kill", id: selectedId, pid: selectedTask?.pid ?? 0 }),
-                      onDeleteTask: () =>
-                        setDialog({ kind: "delete-task", id: selectedId, exitStatus: selectedTask?.exitStatus ?? 0 }),
-                    }
-                  : undefined
-              }
-            />
-          )}
-        </main>
-      )}
-      {dialog?.kind === "create" && (
-        <CreateDialog
+        <ContainersView
           client={scoped}
-          onClose={closeDialog}
-          onCreated={(container) => {
-            feed.wrote(container);
-            closeDialog();
-            setSelectedId(container.id);
-          }}
+          store={store}
+          version={version}
+          tasks={tasks}
+          tasksVersion={tasksVersion}
+          feed={feed}
+          list={list}
+          now={now}
+          route={route}
+          navigate={navigate}
         />
       )}
-      {dialog?.kind === "labels" && selected !== undefined && (
-        <LabelsDialog
-          client={scoped}
-          container={selected}
-          onClose={closeDialog}
-          onSaved={(container) => {
-            feed.wrote(container);
-            closeDialog();
+      {credentialState !== "ok" && (
+        <TokenDialog
+          refused={credentialState === "refused"}
+          onToken={(token) => {
+            credentials.set(token);
+            retryNow();
           }}
-        />
-      )}
-      {dialog?.kind === "delete" && (
-        <DeleteDialog
-          client={scoped}
-          id={dialog.id}
-          container={store.get(dialog.id)}
-          task={tasks.get(dialog.id)}
-          tasksSupported={tasksSupported}
-          onClose={closeDialog}
-          onDeleted={(id) => {
-            feed.deleted(id);
-            closeDialog();
-            setSelectedId(undefined);
-          }}
-        />
-      )}
-      {dialog?.kind === "kill" && (
-        <KillDialog client={scoped} containerId={dialog.id} pid={dialog.pid} onClose={closeDialog} />
-      )}
-      {dialog?.kind === "delete-task" && (
-        <DeleteTaskDialog
-          client={scoped}
-          containerId={dialog.id}
-          exitStatus={dialog.exitStatus}
-          onClose={closeDialog}
         />
       )}
     </>

@@ -19,26 +19,51 @@ export interface ContainerRowProps {
   readonly index: number;
   readonly now: number;
   readonly active: boolean;
-  readonly selected: boolean;
+  /** Its details are open. */
+  readonly open: boolean;
+  /** Picked for a bulk action. */
+  readonly checked: boolean;
   readonly onOpen: (id: string) => void;
+  readonly onCheck: (id: string, checked: boolean) => void;
   /** The Task column: absent where the server runs no tasks; `null` for a container without one. */
   readonly task?: Process | null;
 }
 
 /** One row of the container table, placed at its offset in the scrolled list. */
-export function ContainerRow({ container, index, now, active, selected, onOpen, task }: ContainerRowProps) {
+export function ContainerRow({
+  container,
+  index,
+  now,
+  active,
+  open,
+  checked,
+  onOpen,
+  onCheck,
+  task,
+}: ContainerRowProps) {
   const labels = summarizeLabels(container.labels);
   const runtime = container.runtime?.name ?? "";
   return (
-    // Keys reach rows through the grid (aria-activedescendant, Enter/Space), not through each row.
+    // Keys reach rows through the grid (aria-activedescendant, Enter opens, Space picks), not through each row.
     <tr
       id={rowDomId(container.id)}
-      class={`grid-row grid-item${task === undefined ? "" : " with-task"}${active ? " active" : ""}`}
+      class={`grid-row grid-item${task === undefined ? "" : " with-task"}${active ? " active" : ""}${open ? " open" : ""}`}
       aria-rowindex={index + 2}
-      aria-selected={selected}
+      aria-selected={checked}
+      aria-current={open ? "true" : undefined}
       style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }}
       onClick={() => onOpen(container.id)}
     >
+      <td class="cell cell-check">
+        <input
+          type="checkbox"
+          tabIndex={-1}
+          checked={checked}
+          aria-label={`Select ${container.id}`}
+          onClick={(event) => event.stopPropagation()}
+          onChange={(event) => onCheck(container.id, event.currentTarget.checked)}
+        />
+      </td>
       <td class="cell cell-id" title={container.id}>
         {container.id}
       </td>
@@ -47,19 +72,19 @@ export function ContainerRow({ container, index, now, active, selected, onOpen, 
           {task === null ? <span class="muted">—</span> : describeTask(task)}
         </td>
       )}
-      <td class="cell" title={container.image}>
+      <td class="cell cell-image" title={container.image}>
         {container.image || <span class="muted">—</span>}
       </td>
-      <td class="cell" title={runtime}>
+      <td class="cell cell-runtime" title={runtime}>
         {runtime}
       </td>
-      <td class="cell" title={labels}>
+      <td class="cell cell-labels" title={labels}>
         {labels}
       </td>
-      <td class="cell" title={formatAbsolute(container.createdAt)}>
+      <td class="cell cell-created" title={formatAbsolute(container.createdAt)}>
         {formatRelative(container.createdAt, now)}
       </td>
-      <td class="cell" title={formatAbsolute(container.updatedAt)}>
+      <td class="cell cell-updated" title={formatAbsolute(container.updatedAt)}>
         {formatRelative(container.updatedAt, now)}
       </td>
     </tr>

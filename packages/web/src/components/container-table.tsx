@@ -1,19 +1,29 @@
 import type { JSX, TargetedKeyboardEvent } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import type { ContainerStore } from "../model/container-store.js";
+import type { ContainerColumn, RowList } from "../model/container-rows.js";
+import { parseSort } from "../model/route.js";
 import type { TaskStore } from "../model/task-store.js";
 import { ContainerRow, ROW_HEIGHT, rowDomId } from "./container-row.js";
 
 /** Props of {@link ContainerTable}. */
 export interface ContainerTableProps {
-  readonly store: ContainerStore;
-  /** The store's version: a new value re-renders the visible rows. */
+  /** The rows to show, already searched and sorted. */
+  readonly rows: RowList;
+  /** Changes whenever the rows' content may have changed: re-renders the visible rows. */
   readonly version: number;
   readonly now: number;
   readonly loading: boolean;
   /** The container whose details are open. */
-  readonly selectedId: string | undefined;
+  readonly openId: string | undefined;
   readonly onOpen: (id: string) => void;
+  /** The `sort=` value, and what a header click asks for. */
+  readonly sort: string;
+  readonly onSort: (column: ContainerColumn) => void;
+  /** Containers picked for bulk actions. */
+  readonly checked: ReadonlySet<string>;
+  readonly onCheck: (id: string, checked: boolean) => void;
+  /** Picks (or unpicks) every row shown. */
+  readonly onCheckAll: (checked: boolean) => void;
   /** The namespace's tasks: a Task column once the server turns out to run them. */
   readonly tasks?: TaskStore;
   /** The task store's version: a new value re-renders the visible rows. */
@@ -22,19 +32,30 @@ export interface ContainerTableProps {
 
 /** Rows rendered beyond each edge of the viewport. */
 const OVERSCAN = 6;
-const COLUMNS = ["ID", "Image", "Runtime", "Labels", "Created", "Updated"];
-const COLUMNS_WITH_TASK = ["ID", "Task", "Image", "Runtime", "Labels", "Created", "Updated"];
+
+const COLUMNS: readonly { key: ContainerColumn; label: string; task?: true }[] = [
+  { key: "id", label: "ID" },
+  { key: "task", label: "Task", task: true },
+  { key: "image", label: "Image" },
+  { key: "runtime", label: "Runtime" },
+  { key: "labels", label: "Labels" },
+  { key: "created", label: "Created" },
+  { key: "updated", label: "Updated" },
+];
 
 /**
  * The containers as a table (ARIA grid) that renders only the rows in view,
- * so 10,000 containers cost as much as 30: the body is as tall as all rows,
+ * so 100,000 containers cost as much as 30: the body is as tall as all rows,
  * and each rendered row is moved to its place with a CSS transform. The grid
  * itself takes focus and marks its active row with `aria-activedescendant`:
- * arrows, Page Up/Down, Home/End move it; Enter or Space opens its details.
+ * arrows, Page Up/Down, Home/End move it; Enter opens its details, Space picks
+ * it for a bulk action. A header button sorts by its column.
  */
-export function ContainerTable({ store, now, loading, selectedId, onOpen, tasks }: ContainerTableProps) {
+export function ContainerTable(props: ContainerTableProps) {
+  const { rows, now, loading, openId, onOpen, tasks, checked } = props;
   const showTasks = tasks?.supported === true;
-  const columns = showTasks ? COLUMNS_WITH_TASK : COLUMNS;
+  const columns = COLUMNS.filter((column) => showTasks || column.task !== true);
+  const order = parseSort(props.sort);
   const scroller = useRef<HTMLTableElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
@@ -49,31 +70,31 @@ export function ContainerTable({ store, now, loading, selectedId, onOpen, tasks 
     return () => observer.disconnect();
   }, []);
 
-  const size = store.size;
-  const activeIndex = activeId === undefined ? -1 : store.indexOf(activeId);
+  const size = rows.size;
+  const activeIndex = activeId === undefined ? -1 : rows.indexOf(activeId);
   const lastActiveIndex = useRef(-1);
   if (activeIndex >= 0) lastActiveIndex.current = activeIndex;
 
   // The active container went away: the cursor moves to the row that took its place.
   useEffect(() => {
     if (activeId === undefined || activeIndex >= 0) return;
-    setActiveId(store.at(Math.min(lastActiveIndex.current, store.size - 1))?.id);
-  }, [activeId, activeIndex, store]);
+    setActiveId(rows.at(Math.min(lastActiveIndex.current, rows.size - 1))?.id);
+  }, [activeId, activeIndex, rows]);
 
   const moveTo = (index: number) => {
-    const target = store.at(Math.max(0, Math.min(size - 1, index)));
+    const target = rows.at(Math.max(0, Math.min(size - 1, index)));
     if (target === undefined) return;
     setActiveId(target.id);
     const element = scroller.current;
     if (element === null) return;
-    const position = store.indexOf(target.id);
-    const top = position * ROW_HEIGHT;
+    const top = rows.indexOf(target.id) * ROW_HEIGHT;
     const bodyHeight = element.clientHeight - ROW_HEIGHT;
     if (top < element.scrollTop) element.scrollTop = top;
     else if (top + ROW_HEIGHT > element.scrollTop + bodyHeight) element.scrollTop = top + ROW_HEIGHT - bodyHeight;
   };
 
   const onKeyDown = (event: TargetedKeyboardEvent<HTMLTableElement>) => {
+    if (event.target !== event.currentTarget) return; // keys of the header's buttons are theirs
     const page = Math.max(1, Math.floor(viewport / ROW_HEIGHT) - 1);
     const current = activeIndex < 0 ? -1 : activeIndex;
     const moves: Record<string, number> = {
@@ -88,29 +109,34 @@ export function ContainerTable({ store, now, loading, selectedId, onOpen, tasks 
     if (target !== undefined) {
       event.preventDefault();
       moveTo(current < 0 && event.key === "ArrowUp" ? 0 : target);
-    } else if ((event.key === "Enter" || event.key === " ") && activeId !== undefined && activeIndex >= 0) {
+    } else if (event.key === "Enter" && activeId !== undefined && activeIndex >= 0) {
       event.preventDefault();
       onOpen(activeId);
+    } else if (event.key === " " && activeId !== undefined && activeIndex >= 0) {
+      event.preventDefault();
+      props.onCheck(activeId, !checked.has(activeId));
     }
   };
 
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(size, Math.ceil((scrollTop + viewport) / ROW_HEIGHT) + OVERSCAN);
-  const rows: JSX.Element[] = [];
+  const rendered: JSX.Element[] = [];
   let activeRendered = false;
   for (let index = first; index < last; index++) {
-    const container = store.at(index);
+    const container = rows.at(index);
     if (container === undefined) continue;
     const active = index === activeIndex;
     activeRendered ||= active;
-    rows.push(
+    rendered.push(
       <ContainerRow
         key={container.id}
         container={container}
         index={index}
         now={now}
         active={active}
-        selected={container.id === selectedId}
+        open={container.id === openId}
+        checked={checked.has(container.id)}
+        onCheck={props.onCheck}
         {...(showTasks ? { task: tasks?.get(container.id) ?? null } : {})}
         onOpen={(id) => {
           setActiveId(id);
@@ -119,7 +145,9 @@ export function ContainerTable({ store, now, loading, selectedId, onOpen, tasks 
       />,
     );
   }
-  const activeContainer = activeIndex >= 0 ? store.at(activeIndex) : undefined;
+  const activeContainer = activeIndex >= 0 ? rows.at(activeIndex) : undefined;
+  const allChecked = size > 0 && checked.size >= size && everyChecked(rows, checked);
+  const rowClass = showTasks ? "grid-row with-task" : "grid-row";
 
   return (
     <table
@@ -129,29 +157,57 @@ export function ContainerTable({ store, now, loading, selectedId, onOpen, tasks 
       // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: ARIA in HTML allows role=grid on <table>, which aria-activedescendant needs
       role="grid"
       aria-label="Containers"
+      aria-multiselectable="true"
       aria-rowcount={size + 1}
-      aria-colcount={columns.length}
+      aria-colcount={columns.length + 1}
       aria-busy={loading}
       aria-activedescendant={activeRendered && activeContainer ? rowDomId(activeContainer.id) : undefined}
       tabIndex={0}
       onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
-      onFocus={() => {
-        if (activeIndex < 0 && size > 0) moveTo(Math.floor(scrollTop / ROW_HEIGHT));
+      onFocus={(event) => {
+        if (event.target === event.currentTarget && activeIndex < 0 && size > 0) {
+          moveTo(Math.floor(scrollTop / ROW_HEIGHT));
+        }
       }}
       onKeyDown={onKeyDown}
     >
       <thead class="grid-head">
-        <tr class={showTasks ? "grid-row with-task" : "grid-row"} aria-rowindex={1}>
-          {columns.map((name) => (
-            <th key={name} class="cell" scope="col">
-              {name}
-            </th>
-          ))}
+        <tr class={rowClass} aria-rowindex={1}>
+          <th class="cell cell-check" scope="col">
+            <input
+              type="checkbox"
+              checked={allChecked}
+              disabled={size === 0}
+              aria-label={`Select all ${size.toLocaleString("en")} shown`}
+              onChange={(event) => props.onCheckAll(event.currentTarget.checked)}
+            />
+          </th>
+          {columns.map(({ key, label }) => {
+            const sorted = order?.column === key || (order === undefined && key === "id");
+            const direction = sorted ? (order?.descending === true ? "descending" : "ascending") : undefined;
+            return (
+              <th key={key} class={`cell cell-${key}`} scope="col" aria-sort={direction ?? "none"}>
+                <button type="button" class="sort-button" onClick={() => props.onSort(key)}>
+                  {label}
+                  <span class="sort-mark" aria-hidden="true">
+                    {direction === "ascending" ? "▲" : direction === "descending" ? "▼" : ""}
+                  </span>
+                </button>
+              </th>
+            );
+          })}
         </tr>
       </thead>
       <tbody class="grid-body" style={{ height: `${size * ROW_HEIGHT}px` }}>
-        {rows}
+        {rendered}
       </tbody>
     </table>
   );
+}
+
+function everyChecked(rows: RowList, checked: ReadonlySet<string>): boolean {
+  for (let index = 0; index < rows.size; index++) {
+    if (!checked.has(rows.at(index)?.id ?? "")) return false;
+  }
+  return true;
 }

@@ -1,10 +1,12 @@
 import type { BerthClient } from "@berth/client";
 import type { Container } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import type { Process } from "@berth/gen/containerd/types/task/task_pb.js";
-import { useLayoutEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import { containerJson } from "../model/container-json.js";
 import { sortedEntries } from "../model/labels.js";
 import { formatAbsolute, formatRelative } from "../model/relative-time.js";
 import { describeAny, prettySpec } from "../model/spec.js";
+import { CopyButton } from "./copy-button.js";
 import { KeyValueList } from "./key-value-list.js";
 import { TaskSection } from "./task-section.js";
 
@@ -32,10 +34,12 @@ export interface TaskPaneProps {
 
 /**
  * Everything about one container: labels, runtime and its options,
- * extensions, and the spec (pretty JSON when it is OCI JSON). Escape closes it.
+ * extensions, and the spec (pretty JSON when it is OCI JSON); a JSON tab shows
+ * the whole record. Copy buttons take the id and the JSON. Escape closes it.
  */
 export function DetailsPane({ id, container, now, onClose, onEditLabels, onDelete, tasks }: DetailsPaneProps) {
   const heading = useRef<HTMLHeadingElement>(null);
+  const [tab, setTab] = useState<"details" | "json">("details");
   useLayoutEffect(() => heading.current?.focus(), [id]);
   return (
     <aside
@@ -57,18 +61,61 @@ export function DetailsPane({ id, container, now, onClose, onEditLabels, onDelet
           ×
         </button>
       </header>
+      <div class="details-tools">
+        <CopyButton label="Copy ID" text={() => id} />
+        {container !== undefined && (
+          <div class="tabs" role="tablist" aria-label="Container views">
+            {(["details", "json"] as const).map((name) => (
+              <button
+                key={name}
+                type="button"
+                role="tab"
+                id={`details-tab-${name}`}
+                class="tab"
+                aria-selected={tab === name}
+                aria-controls="details-panel"
+                onClick={() => setTab(name)}
+              >
+                {name === "details" ? "Details" : "JSON"}
+              </button>
+            ))}
+          </div>
+        )}
+      </div>
       {container === undefined ? (
         <p class="muted">This container was deleted.</p>
       ) : (
-        <ContainerDetails
-          container={container}
-          now={now}
-          onEditLabels={onEditLabels}
-          onDelete={onDelete}
-          tasks={tasks}
-        />
+        <div id="details-panel" role="tabpanel" aria-labelledby={`details-tab-${tab}`} class="details-panel">
+          {tab === "json" ? (
+            <ContainerJson container={container} />
+          ) : (
+            <ContainerDetails
+              container={container}
+              now={now}
+              onEditLabels={onEditLabels}
+              onDelete={onDelete}
+              tasks={tasks}
+            />
+          )}
+        </div>
       )}
     </aside>
+  );
+}
+
+/** The whole record as JSON, with its copy button. */
+function ContainerJson({ container }: { readonly container: Container }) {
+  const json = containerJson(container);
+  return (
+    <div class="details-body">
+      <div class="details-actions">
+        <CopyButton label="Copy JSON" text={() => json} />
+      </div>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard */}
+      <pre class="spec" id="container-json" tabIndex={0}>
+        {json}
+      </pre>
+    </div>
   );
 }
 

@@ -2,22 +2,31 @@ import { useEffect, useRef, useState } from "preact/hooks";
 
 /** Props of {@link FilterBox}. */
 export interface FilterBoxProps {
+  /** DOM id of the input; its help and error lines get `-help` and `-error`. */
+  readonly id: string;
+  /** The filter in force (from the URL): the box shows it when it changes from outside. */
+  readonly value: string;
   /** Called with the text to send as `filters: [text]`, after typing pauses or on Enter. */
   readonly onApply: (filter: string) => void;
   /** The server's message when it rejected the filter. */
   readonly error: string | undefined;
+  readonly placeholder: string;
 }
 
 const DEBOUNCE_MS = 300;
 
 /** A filter in containerd's syntax (`labels.env==dev,image~=redis`); the server parses it. */
-export function FilterBox({ onApply, error }: FilterBoxProps) {
-  const [text, setText] = useState("");
+export function FilterBox({ id, value, onApply, error, placeholder }: FilterBoxProps) {
+  const [text, setText] = useState(value);
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
-  const apply = (value: string) => {
+  // Back/forward or a pasted link changed the filter: show it.
+  useEffect(() => {
+    setText((current) => (current.trim() === value.trim() ? current : value));
+  }, [value]);
+  const apply = (next: string) => {
     clearTimeout(timer.current);
-    onApply(value);
+    onApply(next);
   };
   return (
     <form
@@ -27,27 +36,27 @@ export function FilterBox({ onApply, error }: FilterBoxProps) {
         apply(text);
       }}
     >
-      <label for="filter">Filter</label>
+      <label for={id}>Filter</label>
       <input
-        id="filter"
+        id={id}
         type="search"
         value={text}
         spellcheck={false}
         autocomplete="off"
-        placeholder="labels.env==dev,image~=redis"
-        aria-describedby="filter-help filter-error"
+        placeholder={placeholder}
+        aria-describedby={`${id}-help ${id}-error`}
         aria-invalid={error !== undefined}
         onInput={(event) => {
-          const value = event.currentTarget.value;
-          setText(value);
+          const next = event.currentTarget.value;
+          setText(next);
           clearTimeout(timer.current);
-          timer.current = setTimeout(() => onApply(value), DEBOUNCE_MS);
+          timer.current = setTimeout(() => onApply(next), DEBOUNCE_MS);
         }}
       />
-      <span id="filter-help" class="visually-hidden">
+      <span id={`${id}-help`} class="visually-hidden">
         containerd filter syntax: field==value, field!=value or field~=regex; a comma means and.
       </span>
-      <p id="filter-error" class="filter-error" role="alert">
+      <p id={`${id}-error`} class="filter-error" role="alert">
         {error}
       </p>
     </form>

@@ -1,43 +1,40 @@
-import type { BerthClient } from "@berth/client";
-import type { Container } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { useState } from "preact/hooks";
 import { errorMessage } from "../model/errors.js";
-import { diffLabels, formatLabelLines, parseLabelLines } from "../model/labels.js";
+import { diffLabels, formatLabelLines, type LabelPatch, parseLabelLines } from "../model/labels.js";
 import { FormError } from "./form-error.js";
 import { ModalDialog } from "./modal-dialog.js";
 
 /** Props of {@link LabelsDialog}. */
 export interface LabelsDialogProps {
-  /** Client of the container's namespace. */
-  readonly client: BerthClient;
-  readonly container: Container;
-  readonly onSaved: (container: Container) => void;
+  /** e.g. "Labels of c1". */
+  readonly title: string;
+  /** The labels as they are now. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Sends the difference (an Update whose mask names `labels.KEY` per key); throws to show the server's error. */
+  readonly save: (patch: LabelPatch) => Promise<void>;
   readonly onClose: () => void;
 }
 
 /**
  * Edits labels as `KEY=VALUE` lines and saves only the difference, as
- * `ctr c label` does: an Update whose mask names `labels.KEY` for each key set
- * or removed (a removed key is sent without a value).
+ * `ctr c label` does: each key set or removed is one `labels.KEY` path of the
+ * update mask (a removed key is sent without a value). Containers and
+ * namespaces both take labels this way.
  */
-export function LabelsDialog({ client, container, onSaved, onClose }: LabelsDialogProps) {
+export function LabelsDialog({ title, labels, save, onClose }: LabelsDialogProps) {
   const [error, setError] = useState<string | undefined>();
   const [pending, setPending] = useState(false);
 
   const submit = async (form: HTMLFormElement) => {
     const parsed = parseLabelLines(String(new FormData(form).get("labels") ?? ""));
     if (!parsed.ok) return setError(parsed.error);
-    const patch = diffLabels(container.labels, parsed.labels);
+    const patch = diffLabels(labels, parsed.labels);
     // An empty mask would mean "replace everything": with no change, send nothing.
     if (patch.paths.length === 0) return onClose();
     setPending(true);
     setError(undefined);
     try {
-      const response = await client.containers.update({
-        container: { id: container.id, labels: patch.labels },
-        updateMask: { paths: patch.paths },
-      });
-      if (response.container !== undefined) onSaved(response.container);
+      await save(patch);
     } catch (failure) {
       setError(errorMessage(failure));
       setPending(false);
@@ -45,7 +42,7 @@ export function LabelsDialog({ client, container, onSaved, onClose }: LabelsDial
   };
 
   return (
-    <ModalDialog title={`Labels of ${container.id}`} onClose={onClose}>
+    <ModalDialog title={title} onClose={onClose}>
       <form
         class="form"
         aria-describedby="labels-error"
@@ -61,7 +58,7 @@ export function LabelsDialog({ client, container, onSaved, onClose }: LabelsDial
           rows={8}
           spellcheck={false}
           class="code"
-          defaultValue={formatLabelLines(container.labels)}
+          defaultValue={formatLabelLines(labels)}
           aria-describedby="labels-help"
           autofocus
         />

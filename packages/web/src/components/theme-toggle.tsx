@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { applyTheme, chooseTheme, storedTheme, systemTheme, type Theme } from "../model/theme.js";
 
-/** A toggle button for the dark theme; follows the system until pressed. */
+/** Switches between light and dark; follows the system until pressed. Its label says what pressing does. */
 export function ThemeToggle() {
   const [chosen, setChosen] = useState<Theme | undefined>(storedTheme);
   const [system, setSystem] = useState<Theme>(systemTheme);
@@ -14,19 +14,17 @@ export function ThemeToggle() {
     query.addEventListener("change", onChange);
     return () => query.removeEventListener("change", onChange);
   }, []);
-  const dark = (chosen ?? system) === "dark";
+  const next: Theme = (chosen ?? system) === "dark" ? "light" : "dark";
   return (
     <button
       type="button"
       class="button button-quiet"
-      aria-pressed={dark}
       onClick={() => {
-        const next = dark ? "light" : "dark";
         chooseTheme(next);
         setChosen(next);
       }}
     >
-      Dark theme
+      {next === "dark" ? "Switch to dark theme" : "Switch to light theme"}
     </button>
   );
 }

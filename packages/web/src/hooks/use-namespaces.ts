@@ -1,24 +1,128 @@
 import type { BerthClient } from "@berth/client";
+import type { Namespace } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { backoffDelay, sleep } from "../live/backoff.js";
+import { errorMessage } from "../model/errors.js";
+
+/** A namespace as the Namespaces view shows it. */
+export interface NamespaceInfo {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Containers in it; undefined until counted. */
+  readonly containers?: number;
+  /** Leases in it; undefined until counted. */
+  readonly leases?: number;
+}
+
+/** The namespaces, live. */
+export interface NamespacesState {
+  readonly namespaces: readonly NamespaceInfo[];
+  /** Their names, for the picker. */
+  readonly names: readonly string[];
+  readonly loading: boolean;
+  readonly error: string | undefined;
+  /** Lists again now (after this app wrote, or when the picker gets focus). */
+  reload(): void;
+}
+
+/** Events that change the list or its counts; containerd ORs the filters of one Subscribe. */
+const WATCHED = ['topic~="^/namespaces/"', 'topic=="/containers/create"', 'topic=="/containers/delete"'];
 
 /**
- * Names from Namespaces.List, reloaded whenever the connection comes back and
- * on demand (e.g. when the picker gets focus). Failures keep the last list.
+ * Namespaces.List while `connected`, listed again on every `/namespaces/*`
+ * event (made by anyone: ctr, the CLI, another tab). With `counted`, each
+ * namespace's containers (a ListStream, counted as it arrives) and leases are
+ * counted too, and container create/delete events keep the counts current.
  */
-export function useNamespaces(client: BerthClient, connected: boolean): { names: string[]; reload: () => void } {
-  const [names, setNames] = useState<string[]>([]);
+export function useNamespaces(client: BerthClient, connected: boolean, counted: boolean): NamespacesState {
+  const [namespaces, setNamespaces] = useState<readonly Namespace[]>([]);
+  const [counts, setCounts] = useState<ReadonlyMap<string, { containers?: number; leases?: number }>>(new Map());
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | undefined>();
   const latest = useRef(0);
+
   const reload = useCallback(() => {
     const call = ++latest.current;
     client.namespaces
       .list({})
       .then((response) => {
-        if (call === latest.current) setNames(response.namespaces.map((namespace) => namespace.name));
+        if (call !== latest.current) return;
+        setNamespaces(response.namespaces);
+        setLoading(false);
+        setError(undefined);
       })
-      .catch(() => undefined);
+      .catch((failure: unknown) => {
+        if (call !== latest.current) return;
+        setLoading(false);
+        setError(errorMessage(failure));
+      });
   }, [client]);
+
   useEffect(() => {
-    if (connected) reload();
-  }, [connected, reload]);
-  return { names, reload };
+    if (!connected) return;
+    reload();
+    const stopped = new AbortController();
+    const signal = stopped.signal;
+    const follow = async () => {
+      let failures = 0;
+      while (!signal.aborted) {
+        try {
+          for await (const envelope of client.events.subscribe({ filters: WATCHED }, { signal })) {
+            failures = 0;
+            if (envelope.topic.startsWith("/namespaces/")) reload();
+            else if (envelope.topic === "/containers/create" || envelope.topic === "/containers/delete") {
+              const step = envelope.topic === "/containers/create" ? 1 : -1;
+              setCounts((held) => adjust(held, envelope.namespace, step));
+            }
+          }
+        } catch {
+          // The container feed reports the connection; this only tries again.
+        }
+        await sleep(backoffDelay(failures++), signal);
+      }
+    };
+    void follow();
+    return () => stopped.abort();
+  }, [client, connected, reload]);
+
+  const names = namespaces.map((namespace) => namespace.name).join("\n");
+  useEffect(() => {
+    if (!counted || !connected || names === "") return;
+    const stopped = new AbortController();
+    const signal = stopped.signal;
+    const countOne = async (name: string) => {
+      const scoped = client.withNamespace(name);
+      let containers = 0;
+      for await (const _ of scoped.containers.listStream({}, { signal })) containers++;
+      const { leases } = await scoped.leases.list({}, { signal });
+      if (!signal.aborted) setCounts((held) => new Map(held).set(name, { containers, leases: leases.length }));
+    };
+    const countAll = async () => {
+      for (const name of names.split("\n")) await countOne(name).catch(() => undefined);
+    };
+    void countAll();
+    return () => stopped.abort();
+  }, [client, counted, connected, names]);
+
+  return {
+    namespaces: namespaces.map((namespace) => ({
+      name: namespace.name,
+      labels: namespace.labels,
+      ...counts.get(namespace.name),
+    })),
+    names: namespaces.map((namespace) => namespace.name),
+    loading,
+    error,
+    reload,
+  };
+}
+
+function adjust(
+  held: ReadonlyMap<string, { containers?: number; leases?: number }>,
+  namespace: string,
+  step: number,
+): ReadonlyMap<string, { containers?: number; leases?: number }> {
+  const count = held.get(namespace);
+  if (count?.containers === undefined) return held;
+  return new Map(held).set(namespace, { ...count, containers: Math.max(0, count.containers + step) });
 }

@@ -23,7 +23,10 @@ export function backoffDelay(
   return Math.round(base * (0.8 + 0.4 * random()));
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
+/** Sleeps in progress, woken together by {@link retryNow}. */
+const sleepers = new Set<() => void>();
+
+/** Resolves after `ms`, at once when `signal` aborts, or when {@link retryNow} is called. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) {
@@ -33,9 +36,16 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const done = () => {
       clearTimeout(timer);
       signal.removeEventListener("abort", done);
+      sleepers.delete(done);
       resolve();
     };
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", done);
+    sleepers.add(done);
   });
+}
+
+/** Ends every backoff sleep now: the Retry button, or a new token, makes every link try again at once. */
+export function retryNow(): void {
+  for (const wake of [...sleepers]) wake();
 }

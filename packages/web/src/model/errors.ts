@@ -1,13 +1,24 @@
-/** How server errors are shown: containerd's own message text. */
+/** How failed calls are shown: the gRPC code's name, then the server's own message. */
 import { Code, ConnectError } from "@berth/client";
 
+/** The browser's words for a request that never got an answer (Chromium, Firefox, Safari). */
+const NETWORK_FAILURE = /^(Failed to fetch|NetworkError when attempting to fetch resource\.|Load failed)$/;
+
 /**
- * The message to show for a failed call: a ConnectError's raw message (the
- * server's text without the `[code]` prefix), else the error's message.
+ * The message to show for a failed call, as `Code: message`: e.g.
+ * `FailedPrecondition: namespace "x" must be empty, but it still has containers`.
+ * A request the network dropped reads `Unavailable: berthd did not answer (Failed to fetch)`.
  */
 export function errorMessage(error: unknown): string {
   if (error instanceof ConnectError) {
-    return error.code === Code.Unknown && error.rawMessage === "" ? "unknown error" : error.rawMessage;
+    if (error.code === Code.Unknown && NETWORK_FAILURE.test(error.rawMessage)) {
+      return `Unavailable: berthd did not answer (${error.rawMessage})`;
+    }
+    const message = error.rawMessage === "" ? "no message" : error.rawMessage;
+    return `${Code[error.code]}: ${message}`;
+  }
+  if (error instanceof TypeError && NETWORK_FAILURE.test(error.message)) {
+    return `Unavailable: berthd did not answer (${error.message})`;
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,12 +1,10 @@
-/** Which namespace the app opens: `?namespace=` in the URL, else the last one used, else `default`. */
+/** The namespace the app opens when the URL names none: the last one used, else `default`. */
 import { DEFAULT_NAMESPACE } from "@berth/client";
 
 const STORAGE_KEY = "berth.namespace";
 
-/** The namespace to show first. */
-export function initialNamespace(): string {
-  const fromUrl = new URL(location.href).searchParams.get("namespace");
-  if (fromUrl !== null && fromUrl !== "") return fromUrl;
+/** The namespace last shown in this browser, or `default`. */
+export function lastNamespace(): string {
   try {
     return localStorage.getItem(STORAGE_KEY) || DEFAULT_NAMESPACE;
   } catch {
@@ -14,11 +12,8 @@ export function initialNamespace(): string {
   }
 }
 
-/** Remembers the namespace in the URL (so it can be bookmarked) and in localStorage. */
+/** Remembers the namespace for the next visit without one in its URL. */
 export function rememberNamespace(namespace: string): void {
-  const url = new URL(location.href);
-  url.searchParams.set("namespace", namespace);
-  history.replaceState(null, "", url);
   try {
     localStorage.setItem(STORAGE_KEY, namespace);
   } catch {

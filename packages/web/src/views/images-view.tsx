@@ -24,7 +24,7 @@ export function ImagesView({ namespace, state, now }: ImagesViewProps) {
         </p>
       )}
       <div class="table-area scroll-area">
-        <table class="images-table" aria-label="Images">
+        <table class="plain-table" aria-label="Images">
           <thead>
             <tr>
               <th scope="col">Name</th>
