@@ -37,12 +37,11 @@ export function useLeases(client: BerthClient, namespace: string, active: boolea
     const scoped = client.withNamespace(namespace);
     const load = async () => {
       const listed = (await scoped.leases.list({})).leases;
-      const infos = await Promise.all(
-        listed.map(async (lease) => ({
-          lease,
-          resources: (await scoped.leases.listResources({ id: lease.id })).resources,
-        })),
-      );
+      // One call at a time: a browser has six HTTP/1.1 connections per origin, and the live feeds hold some.
+      const infos: LeaseInfo[] = [];
+      for (const lease of listed) {
+        infos.push({ lease, resources: (await scoped.leases.listResources({ id: lease.id })).resources });
+      }
       return infos.sort((a, b) => (a.lease.id < b.lease.id ? -1 : a.lease.id > b.lease.id ? 1 : 0));
     };
     load().then(

@@ -30,7 +30,9 @@ const WATCHED = ['topic~="^/namespaces/"', 'topic=="/containers/create"', 'topic
 
 /**
  * Namespaces.List while `connected`, listed again on every `/namespaces/*`
- * event (made by anyone: ctr, the CLI, another tab). With `counted`, each
+ * event (made by anyone: ctr, the CLI, another tab) and on a container
+ * created in a namespace not listed yet (containerd makes the namespace
+ * then without an event). With `counted`, each
  * namespace's containers (a ListStream, counted as it arrives) and leases are
  * counted too, and container create/delete events keep the counts current.
  */
@@ -39,22 +41,33 @@ export function useNamespaces(client: BerthClient, connected: boolean, counted: 
   const [counts, setCounts] = useState<ReadonlyMap<string, { containers?: number; leases?: number }>>(new Map());
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | undefined>();
-  const latest = useRef(0);
+  const known = useRef<ReadonlySet<string>>(new Set());
+  known.current = new Set(namespaces.map((namespace) => namespace.name));
 
+  const listing = useRef<{ again: boolean } | undefined>(undefined);
+  // One Namespaces.List at a time, and one more if asked meanwhile: a burst of events costs two calls, not hundreds
+  // (a browser has only six HTTP/1.1 connections per origin for everything).
   const reload = useCallback(() => {
-    const call = ++latest.current;
+    if (listing.current !== undefined) {
+      listing.current.again = true;
+      return;
+    }
+    const current = { again: false };
+    listing.current = current;
     client.namespaces
       .list({})
       .then((response) => {
-        if (call !== latest.current) return;
         setNamespaces(response.namespaces);
         setLoading(false);
         setError(undefined);
       })
       .catch((failure: unknown) => {
-        if (call !== latest.current) return;
         setLoading(false);
         setError(errorMessage(failure));
+      })
+      .finally(() => {
+        listing.current = undefined;
+        if (current.again) reload();
       });
   }, [client]);
 
@@ -70,7 +83,11 @@ export function useNamespaces(client: BerthClient, connected: boolean, counted: 
           for await (const envelope of client.events.subscribe({ filters: WATCHED }, { signal })) {
             failures = 0;
             if (envelope.topic.startsWith("/namespaces/")) reload();
-            else if (envelope.topic === "/containers/create" || envelope.topic === "/containers/delete") {
+            // A container's create makes its namespace when missing, and containerd publishes no namespace event then.
+            else if (envelope.topic === "/containers/create" && !known.current.has(envelope.namespace)) {
+              known.current = new Set(known.current).add(envelope.namespace);
+              reload();
+            } else if (envelope.topic === "/containers/create" || envelope.topic === "/containers/delete") {
               const step = envelope.topic === "/containers/create" ? 1 : -1;
               setCounts((held) => adjust(held, envelope.namespace, step));
             }
@@ -86,6 +103,11 @@ export function useNamespaces(client: BerthClient, connected: boolean, counted: 
   }, [client, connected, reload]);
 
   const names = namespaces.map((namespace) => namespace.name).join("\n");
+  // Opening the view lists again: what it shows must be now, not when the page loaded.
+  useEffect(() => {
+    if (counted && connected) reload();
+  }, [counted, connected, reload]);
+
   useEffect(() => {
     if (!counted || !connected || names === "") return;
     const stopped = new AbortController();

@@ -7,8 +7,11 @@ export interface BulkResult {
   readonly error?: string;
 }
 
-/** Calls in flight at once: enough to hide latency, few enough not to crowd out the live feed. */
-const CONCURRENCY = 8;
+/**
+ * Calls in flight at once: enough to hide latency, few enough to leave some of
+ * the browser's six HTTP/1.1 connections per origin to the live feeds.
+ */
+const CONCURRENCY = 3;
 
 /**
  * Runs `action` for every id and reports each result as it comes (`onResult`);
