@@ -33,6 +33,7 @@ import {
   renderSvg,
 } from "./report.js";
 import { BERTHD_MAIN, containerdVersion, startBerthd, startContainerd, type Target } from "./targets.js";
+import { renderWebMarkdown, runWebBench } from "./web.js";
 import {
   combineSlices,
   LISTING_PHASES,
@@ -84,6 +85,11 @@ no-op ceiling (grpc.health.v1.Health/Check on berthd), one HTTP/2 connection eac
                        history and one without (--event-retention-count 0), alternating
                        slices; then 1,000,000 events stored and replayed through
                        HistoryService.List; writes <time>-history.{md,json}
+  --web                instead: the web app's container table in Chromium (Debian's
+                       chromium, or CHROMIUM_PATH) with a namespace of each --web-sizes
+                       size: first row, all rows, JS heap, DOM size, scroll frame
+                       times, sort and quick search; writes <time>-web.{md,json}
+  --web-sizes LIST     namespace sizes of --web (default 10000,100000)
   --out DIR            results directory (default bench/results)
   --keep               keep the temporary directory of the servers
   -h, --help           this text
@@ -111,6 +117,8 @@ interface BenchOptions {
   readonly keep: boolean;
   readonly gateway: boolean;
   readonly history: boolean;
+  readonly web: boolean;
+  readonly webSizes: readonly number[];
 }
 
 function parseOptions(argv: readonly string[]): BenchOptions {
@@ -138,6 +146,8 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       keep: { type: "boolean", default: false },
       gateway: { type: "boolean", default: false },
       history: { type: "boolean", default: false },
+      web: { type: "boolean", default: false },
+      "web-sizes": { type: "string", default: "10000,100000" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -175,6 +185,8 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     keep: values.keep,
     gateway: values.gateway,
     history: values.history,
+    web: values.web,
+    webSizes: values["web-sizes"].split(",").map((size) => integer("web-sizes", size, 0, 1)),
   };
 }
 
@@ -228,6 +240,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.gateway) return gatewayMain(options);
   if (options.history) return historyMain(options);
+  if (options.web) return webMain(options);
   const startedAt = new Date();
   const loadBefore = os.loadavg()[0] ?? 0;
   const work = await mkdtemp(join(os.tmpdir(), "berth-bench-"));
@@ -483,6 +496,26 @@ async function historyMain(options: BenchOptions): Promise<void> {
     result,
     renderHistoryMarkdown(result, { command: commandLine(), startedAt: startedAt.toISOString() }),
   );
+}
+
+/** `--web`: the web app's table with a big namespace, in Chromium. */
+async function webMain(options: BenchOptions): Promise<void> {
+  const startedAt = new Date();
+  const work = await mkdtemp(join(os.tmpdir(), "berth-bench-web-"));
+  const removeWork = () => rmSync(work, { recursive: true, force: true });
+  process.once("exit", removeWork);
+  const result = await runWebBench({
+    berthdMain: options.berthdMain,
+    work,
+    sizes: [...options.webSizes].sort((a, b) => a - b),
+    loads: 3,
+    port: 18_000 + (process.pid % 1000),
+    chromium: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    log,
+  });
+  const markdown = renderWebMarkdown(result, { command: commandLine(), startedAt: startedAt.toISOString() });
+  await writeReport(options.out, startedAt, "web", result, markdown);
+  removeWork();
 }
 
 /** Writes `<time>-<name>.{json,md}` and prints the Markdown. */
