@@ -1,4 +1,8 @@
 import { join } from "node:path";
+import { ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import { fromBinary } from "@bufbuild/protobuf";
+import { rebuildContainerIndex } from "../store/container-index.js";
+import { Layout } from "../store/layout.js";
 import {
   describeDamage,
   openExistingDatabase,
@@ -48,6 +52,11 @@ export async function runCheck(options: RunCheckOptions): Promise<number> {
       for (const note of repaired.notes) writeError(`berthd check: leveldb: ${note}\n`);
     }
     db = await openExistingDatabase(options.root);
+    if (options.repair === true) {
+      // What LevelDB's repair kept may disagree with the index written beside it: build it again from the records.
+      await rebuildContainerIndex(db, new Layout(db), (bytes) => fromBinary(ContainerSchema, bytes));
+      writeError(`berthd check: rebuilt the container index of ${location}\n`);
+    }
   } catch (error) {
     if (error instanceof StoreDamagedError) {
       const problems = error.damage.map((damage) => ({

@@ -7,6 +7,7 @@ import { validateContainer } from "../local/container-validation.js";
 import { validateIdentifier } from "../local/identifiers.js";
 import { validateLabels } from "../local/labels.js";
 import { BUCKET_NAMES } from "../store/buckets.js";
+import { INDEX_COMPLETE_KEY, indexKeys } from "../store/container-index.js";
 import { type Database, Layout, leaseResourceKey, SCHEMA_VERSION } from "../store/layout.js";
 import { isUuid } from "../store/server-uuid.js";
 
@@ -32,7 +33,7 @@ export interface StoreReport {
 }
 
 /** The per-namespace sections of `layout.ts`, by their sublevel name. */
-const SECTIONS = ["containers", "leases", "lease-resources", "buckets"] as const;
+const SECTIONS = ["containers", "leases", "lease-resources", "buckets", "index"] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 /**
@@ -41,7 +42,8 @@ type SectionName = (typeof SECTIONS)[number];
  * protobuf type, names the same id as its key, and passes the rules berthd
  * applies on write (`local/`); every namespace holding records has a namespace
  * record; every lease resource belongs to a lease; each stored event names the
- * sequence of its key; no other keys exist. Reads only.
+ * sequence of its key; the container index holds exactly the entries of the
+ * containers beside it; no other keys exist. Reads only.
  */
 export async function verifyStore(db: Database): Promise<StoreReport> {
   const layout = new Layout(db);
@@ -57,6 +59,19 @@ export async function verifyStore(db: Database): Promise<StoreReport> {
   const resources: { key: string; namespace: string; leaseId: string }[] = [];
   const counts = { keys: 0, namespaces: 0, containers: 0, leases: 0, leaseResources: 0, events: 0 };
   let schemaSeen = false;
+  let indexComplete = false;
+  // Keys sort "containers" before "index" within a namespace: a namespace's expected
+  // index entries are known, whole, before its index keys are reached.
+  let indexNamespace: string | undefined;
+  let expectedIndex = new Map<string, string>();
+  const settleIndex = (namespace: string | undefined) => {
+    if (namespace === indexNamespace) return;
+    for (const [entry, container] of expectedIndex) {
+      report(`${layout.of(indexNamespace ?? "").index.prefix}${entry}`, `missing index entry of ${container}`);
+    }
+    indexNamespace = namespace;
+    expectedIndex = new Map();
+  };
 
   const iterator = db.iterator({ keyEncoding: "utf8", valueEncoding: "view" });
   try {
@@ -69,6 +84,9 @@ export async function verifyStore(db: Database): Promise<StoreReport> {
           const name = key.slice(metaPrefix.length);
           if (name === "uuid") {
             if (!isUuid(Buffer.from(value).toString("utf8"))) report(key, "server UUID is not a UUID");
+          } else if (name === INDEX_COMPLETE_KEY) {
+            indexComplete = Buffer.from(value).toString("utf8") === "1";
+            if (!indexComplete) report(key, 'container index marker is not "1"');
           } else if (name !== "schema") report(key, "unknown key in !meta!");
           else {
             schemaSeen = true;
@@ -109,12 +127,18 @@ export async function verifyStore(db: Database): Promise<StoreReport> {
           continue;
         }
         if (!usedNamespaces.has(place.namespace)) usedNamespaces.set(place.namespace, key);
+        settleIndex(place.namespace);
         if (place.section === "containers") {
           counts.containers += 1;
           const container = decode(ContainerSchema, value, key, report);
           if (container === undefined) continue;
           if (container.id !== place.id) report(key, `record has id ${JSON.stringify(container.id)}`);
           check(key, report, "container", () => validateContainer(container));
+          for (const entry of indexKeys(container))
+            expectedIndex.set(entry, `container ${JSON.stringify(container.id)}`);
+        } else if (place.section === "index") {
+          if (value.length > 0) report(key, "index entry has a value");
+          if (!expectedIndex.delete(place.id)) report(key, "index entry of no container with that value");
         } else if (place.section === "buckets") {
           if (!(BUCKET_NAMES as readonly string[]).includes(place.id)) report(key, "unknown bucket marker");
           else if (value.length > 0) report(key, "bucket marker has a value");
@@ -141,7 +165,14 @@ export async function verifyStore(db: Database): Promise<StoreReport> {
     await iterator.close();
   }
 
+  settleIndex(undefined);
   if (counts.keys > 0 && !schemaSeen) report(`${metaPrefix}schema`, "missing layout version");
+  if (counts.keys > 0 && !indexComplete) {
+    report(
+      `${metaPrefix}${INDEX_COMPLETE_KEY}`,
+      "missing: the container index was never completed (berthd builds it when it starts; berthd check --repair builds it now)",
+    );
+  }
   for (const [namespace, key] of usedNamespaces) {
     check(key, report, "namespace name", () => validateIdentifier(namespace));
     if (!namespaceRecords.has(namespace))
@@ -186,6 +217,7 @@ function parseRecordKey(layout: Layout, key: string): RecordPlace | undefined {
     leases: sections.leases,
     "lease-resources": sections.leaseResources,
     buckets: sections.buckets,
+    index: sections.index,
   }[section as SectionName].prefix;
   if (expected !== prefix) return undefined;
   return { namespace, section: section as SectionName, id: key.slice(prefix.length) };

@@ -15,7 +15,7 @@ import { containerFields } from "./container-fields.js";
 import { applyContainerMask } from "./container-mask.js";
 import { validateContainer } from "./container-validation.js";
 import type { EventsLocal } from "./events.js";
-import { pinnedIds } from "./filters/index.js";
+import { filterPins, type Pin } from "./filters/index.js";
 import { withoutEmptyLabels } from "./labels.js";
 import { parseListFilters } from "./list-filters.js";
 import type { RequestNamespace } from "./namespace.js";
@@ -68,9 +68,10 @@ export function createContainersLocal({
     list(requestNamespace, filters, options = {}) {
       const namespace = requestNamespace.require();
       const filter = parseListFilters(filters);
-      // A filter that pins the id reads those records only, instead of scanning the namespace.
-      const ids = filter === undefined ? undefined : pinnedIds(filters);
-      const all = ids === undefined ? store.list(namespace, options) : lookUp(store, namespace, ids, options.signal);
+      // A filter that pins the id, a label, the image or the runtime in every one of its strings reads the
+      // records those pins allow (by key, or from the index) instead of scanning the namespace.
+      const pins = filter === undefined ? undefined : filterPins(filters);
+      const all = pins === undefined ? store.list(namespace, options) : lookUp(store, namespace, pins, options.signal);
       // With nothing to filter, hand the store's listing through: no extra async layer per container.
       return filter === undefined
         ? all
@@ -161,14 +162,20 @@ function prefixed(error: unknown, prefix: string): unknown {
   return error instanceof BerthError ? error.wrap(prefix) : error;
 }
 
-/** The stored containers of `ids` that exist, in id order. */
+/** The stored containers the pins allow, each once, in id order. */
 async function* lookUp(
   store: ContainerStore,
   namespace: string,
-  ids: readonly string[],
+  pins: readonly Pin[],
   signal: AbortSignal | undefined,
 ): AsyncIterable<StoredContainer> {
-  for (const id of ids) {
+  const ids = new Set<string>();
+  for (const pin of pins) {
+    if (pin.kind === "id") ids.add(pin.id);
+    else for (const id of await store.indexed(namespace, pin, pin.value)) ids.add(id);
+  }
+  // Identifiers are ASCII: string order is the store's byte order.
+  for (const id of [...ids].sort()) {
     if (signal?.aborted) return;
     const stored = await store.get(namespace, id);
     if (stored !== undefined) yield stored;

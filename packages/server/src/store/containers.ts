@@ -2,6 +2,7 @@ import { type Container, ContainerSchema } from "@berth/gen/containerd/services/
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { alreadyExists } from "../errdefs.js";
 import { bucketMarked, bucketMarker, bucketState } from "./buckets.js";
+import { changeIndex, indexedIds } from "./container-index.js";
 import { eventsOf, type StoreContext, writeInNamespace } from "./context.js";
 import type { Section } from "./layout.js";
 import { StoredContainer } from "./stored-container.js";
@@ -49,12 +50,16 @@ export function createContainerStore(context: StoreContext): ContainerStore {
       }
     },
 
+    indexed(namespace, field, value) {
+      return indexedIds(layout.of(namespace).index, field, value);
+    },
+
     bucket(namespace) {
       return bucketState(context, namespace, "containers", layout.containers(namespace));
     },
 
     create(namespace, container, event) {
-      const section = layout.containers(namespace);
+      const { containers: section, index } = layout.of(namespace);
       return writeInNamespace(context, namespace, (withNamespace) =>
         records.run(lockKey(namespace, container.id), async () => {
           if ((await read(section, container.id)) !== undefined) {
@@ -65,6 +70,7 @@ export function createContainerStore(context: StoreContext): ContainerStore {
           await queue.commit(
             withNamespace((batch) => {
               batch.put(container.id, bytes, { sublevel: section });
+              changeIndex(batch, index, undefined, container);
               marker?.(batch);
             }),
             eventsOf(event),
@@ -75,22 +81,35 @@ export function createContainerStore(context: StoreContext): ContainerStore {
     },
 
     update(namespace, id, change, event) {
-      const section = layout.containers(namespace);
+      const { containers: section, index } = layout.of(namespace);
       return records.run(lockKey(namespace, id), async () => {
         const bytes = await read(section, id);
         if (bytes === undefined) return undefined;
+        const current = decode(bytes);
+        // `change` may edit what it is given: the index diff needs the stored record as it was.
         const next = change(decode(bytes));
         const nextBytes = encode(next);
-        await queue.commit((batch) => batch.put(id, nextBytes, { sublevel: section }), eventsOf(event?.(next)));
+        await queue.commit(
+          (batch) => {
+            batch.put(id, nextBytes, { sublevel: section });
+            changeIndex(batch, index, current, next);
+          },
+          eventsOf(event?.(next)),
+        );
         return next;
       });
     },
 
     delete(namespace, id, event) {
-      const section = layout.containers(namespace);
+      const { containers: section, index } = layout.of(namespace);
       return records.run(lockKey(namespace, id), async () => {
-        if ((await read(section, id)) === undefined) return false;
-        await queue.commit((batch) => batch.del(id, { sublevel: section }), eventsOf(event));
+        const bytes = await read(section, id);
+        if (bytes === undefined) return false;
+        const current = decode(bytes);
+        await queue.commit((batch) => {
+          batch.del(id, { sublevel: section });
+          changeIndex(batch, index, current, undefined);
+        }, eventsOf(event));
         return true;
       });
     },

@@ -6,6 +6,7 @@
  * │
  * ├─ !meta!schema                                  "1"  (layout version)
  * ├─ !meta!uuid                                    the server's UUID, made on first use
+ * ├─ !meta!container-index                         "1" once every container is in the index below
  * ├─ !events!<sequence>                            berth.events.v1.Event, protobuf binary; the
  * │                                                 sequence as 20 decimal digits (see event-log.ts)
  * ├─ !namespaces!<name>                            Namespace, protobuf binary (name + labels)
@@ -16,6 +17,11 @@
  *       ├─ !leases!<id>                            Lease, protobuf binary
  *       ├─ !lease-resources!<lease>/<type>/<id>    Resource, protobuf binary; the three
  *       │                                           parts URI-encoded, so `/` separates them
+ *       ├─ !index!<field>/<value>/<id>             empty: container <id> has <value> in <field>
+ *       │                                           (`image`, `runtime`, or `label:<key>`), the
+ *       │                                           field's key and the value URI-encoded; written
+ *       │                                           in the batch that writes the container (see
+ *       │                                           container-index.ts)
  *       └─ !buckets!<containers|leases>            empty: containerd's bucket of that name exists
  *                                                   in the namespace (made by its first record,
  *                                                   kept when the last goes, as in bbolt)
@@ -51,6 +57,8 @@ export interface NamespaceSections {
   readonly leaseResources: Section;
   /** Markers of containerd's buckets, which outlive their records (see `buckets.ts`). */
   readonly buckets: Section;
+  /** Equality index of the containers' image, runtime and labels (see `container-index.ts`). */
+  readonly index: Section;
 }
 
 /** Builds (and caches) the sublevels of one database. */
@@ -84,6 +92,7 @@ export class Layout {
         leases: section("leases"),
         leaseResources: section("lease-resources"),
         buckets: section("buckets"),
+        index: section("index"),
       };
       this.cache.set(namespace, sections);
     }

@@ -1,4 +1,7 @@
+import { ContainerSchema } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import { fromBinary } from "@bufbuild/protobuf";
 import { type CommitQueueOptions, createCommitQueue } from "./commit-queue.js";
+import { INDEX_COMPLETE_KEY, rebuildContainerIndex } from "./container-index.js";
 import { createContainerStore } from "./containers.js";
 import type { StoreContext } from "./context.js";
 import { reportingDamage } from "./damage.js";
@@ -52,9 +55,15 @@ export async function createLevelStore(db: Database, options: LevelStoreOptions 
 
   const schema = await layout.meta.get("schema");
   if (schema === undefined) {
-    await queue.commit((batch) => batch.put("schema", SCHEMA_VERSION, { sublevel: layout.meta }));
+    await queue.commit((batch) => {
+      batch.put("schema", SCHEMA_VERSION, { sublevel: layout.meta });
+      batch.put(INDEX_COMPLETE_KEY, "1", { sublevel: layout.meta });
+    });
   } else if (schema !== SCHEMA_VERSION) {
     throw new Error(`database layout version ${schema} is not supported (this berthd reads version ${SCHEMA_VERSION})`);
+  } else if ((await layout.meta.get(INDEX_COMPLETE_KEY)) === undefined) {
+    // A database written before the index (or whose rebuild was cut short): build it once, before serving.
+    await rebuildContainerIndex(db, layout, (bytes) => fromBinary(ContainerSchema, bytes));
   }
 
   return {

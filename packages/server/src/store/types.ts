@@ -2,6 +2,7 @@ import type { Container } from "@berth/gen/containerd/services/containers/v1/con
 import type { Envelope } from "@berth/gen/containerd/services/events/v1/events_pb.js";
 import type { Lease, Resource } from "@berth/gen/containerd/services/leases/v1/leases_pb.js";
 import type { BucketState } from "./buckets.js";
+import type { IndexedField } from "./container-index.js";
 import type { EventEntry, EventLog, EventRetention } from "./event-log.js";
 import type { StoredContainer } from "./stored-container.js";
 
@@ -21,6 +22,11 @@ export interface ContainerStore {
   get(namespace: string, id: string): Promise<StoredContainer | undefined>;
   /** Every container of the namespace in byte order of id, read lazily from one snapshot. */
   list(namespace: string, options?: ListOptions): AsyncIterable<StoredContainer>;
+  /**
+   * The ids of the namespace's containers whose `field` equals `value`, in id
+   * order, from the equality index (see `container-index.ts`).
+   */
+  indexed(namespace: string, field: IndexedField, value: string): Promise<string[]>;
   /** The namespace's containers bucket, as containerd's bbolt would have it (see `buckets.ts`). */
   bucket(namespace: string): Promise<BucketState>;
   /**

@@ -589,11 +589,14 @@ describe("ContainerStore: classic-level on disk", () => {
     try {
       expect(await raw.get("!meta!schema")).toBe("1");
       expect(await raw.keys().all()).toEqual([
+        "!meta!container-index",
         "!meta!schema",
         "!namespaces!k8s.io",
         "!v1!!k8s.io!!buckets!containers",
         "!v1!!k8s.io!!containers!c1",
+        "!v1!!k8s.io!!index!runtime/io.containerd.runc.v2/c1",
       ]);
+      expect(await raw.get("!meta!container-index")).toBe("1");
       expect(await raw.get("!v1!!k8s.io!!buckets!containers")).toBe("");
       const value = await raw.get("!v1!!k8s.io!!containers!c1", { valueEncoding: "view" });
       expect(value && Buffer.from(value).equals(Buffer.from(toBinary(ContainerSchema, container("c1"))))).toBe(true);

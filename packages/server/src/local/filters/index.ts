@@ -43,23 +43,46 @@ export function parseFilters(inputs: readonly string[]): Filter {
   return filters.length === 1 ? (filters[0] as Filter) : anyOf(filters);
 }
 
+/** What one filter string pins with `==`: an id, or an indexed field's value (see store/container-index.ts). */
+export type Pin =
+  | { readonly kind: "id"; readonly id: string }
+  | { readonly kind: "image" | "runtime"; readonly value: string }
+  | { readonly kind: "label"; readonly key: string; readonly value: string };
+
 /**
- * The ids a valid filter list can match at most, when every one of its strings
- * pins the `id` field with `==`: a listing then reads those records instead of
- * scanning the namespace (and still applies the whole filter to each).
- * Undefined when any string leaves the id open. Sorted, each once.
+ * One pin per string of a valid filter list, when every string has a selector
+ * that pins the id, the image, the runtime name or a label with `==`: a
+ * listing then reads only the containers those pins allow (by key, or from the
+ * index) and still applies the whole filter to each. The id is preferred, then
+ * a label, then the image, then the runtime. Undefined when any string pins
+ * nothing (the listing scans).
  */
-export function pinnedIds(inputs: readonly string[]): string[] | undefined {
+export function filterPins(inputs: readonly string[]): Pin[] | undefined {
   if (inputs.length === 0) return undefined;
-  const ids = new Set<string>();
+  const pins: Pin[] = [];
   for (const input of inputs) {
     if (input === "") return undefined;
-    const pin = parseSelectors(input).find(
-      (selector) => selector.operator === "==" && selector.fieldpath.length === 1 && selector.fieldpath[0] === "id",
-    );
-    if (pin === undefined) return undefined;
-    ids.add(pin.value);
+    let best: Pin | undefined;
+    for (const { operator, fieldpath, value } of parseSelectors(input)) {
+      if (operator !== "==") continue;
+      const pin = pinOf(fieldpath, value);
+      if (pin !== undefined && (best === undefined || PREFERENCE[pin.kind] < PREFERENCE[best.kind])) best = pin;
+    }
+    if (best === undefined) return undefined;
+    pins.push(best);
   }
-  // Identifiers are ASCII: string order is the store's byte order.
-  return [...ids].sort();
+  return pins;
+}
+
+const PREFERENCE: Record<Pin["kind"], number> = { id: 0, label: 1, image: 2, runtime: 3 };
+
+/** The pin of `fieldpath == value`, for the fields container-fields.ts sees (an empty value is never present). */
+function pinOf(fieldpath: readonly string[], value: string): Pin | undefined {
+  const [field] = fieldpath;
+  if (field === "id" && fieldpath.length === 1) return { kind: "id", id: value };
+  if (value === "") return undefined;
+  if (field === "image" && fieldpath.length === 1) return { kind: "image", value };
+  if (field === "runtime" && fieldpath.length === 2 && fieldpath[1] === "name") return { kind: "runtime", value };
+  if (field === "labels" && fieldpath.length > 1) return { kind: "label", key: fieldpath.slice(1).join("."), value };
+  return undefined;
 }
