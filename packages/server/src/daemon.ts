@@ -365,6 +365,7 @@ export function createHandlers(
     createLocal(store, exchange, { maxMatchingMs: limits.maxMatchingMs, plugins: () => plugins }),
     {
       concurrentLargeResponses: limits.maxLargeResponses,
+      maxMessageBytes: limits.maxMessageBytes,
       ...(options.shutdown === undefined ? {} : { shutdown: options.shutdown }),
       ...(options.build === undefined ? {} : { build: options.build }),
       writeFailure: () => store.writeFailure(),

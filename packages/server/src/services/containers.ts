@@ -6,7 +6,7 @@ import {
   ListContainersResponseSchema,
 } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { create } from "@bufbuild/protobuf";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { ContainersLocal } from "../local/containers.js";
 import { requestNamespaceKey } from "./context.js";
 import { encodedMessage, isBinaryCall } from "./encoded-fields.js";
@@ -14,6 +14,9 @@ import { createLargeResponses, LARGE_RESPONSE_BYTES, type LargeResponses } from 
 
 // Field numbers of the `container(s)` field in the read responses (containerd's containers.proto).
 const CONTAINER_FIELD = 1;
+
+/** containerd's limit on a message it sends (grpc.MaxSendMsgSize(16 << 20)). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /**
  * `containerd.services.containers.v1.Containers`: decodes each request, calls the
@@ -23,6 +26,7 @@ const CONTAINER_FIELD = 1;
 export function createContainersService(
   local: ContainersLocal,
   largeResponses: LargeResponses = createLargeResponses(),
+  maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
 ): ServiceImpl<typeof Containers> {
   return {
     async get(request, context) {
@@ -42,7 +46,9 @@ export function createContainersService(
       try {
         for await (const container of matches) {
           stored.push(container);
-          bytes += container.bytes.length;
+          bytes += encodedEntryBytes(container.bytes.length);
+          // containerd builds the whole answer before its send fails; stopping here costs no more than the limit.
+          if (bytes > maxMessageBytes) throw tooLarge(stored.length, maxMessageBytes);
           if (release === undefined && bytes > LARGE_RESPONSE_BYTES)
             release = await largeResponses.acquire(context.signal);
         }
@@ -88,4 +94,19 @@ export function createContainersService(
       return {};
     },
   };
+}
+
+/** Bytes one container adds to a ListContainersResponse: its tag, its length's varint, itself. */
+function encodedEntryBytes(length: number): number {
+  let varint = 1;
+  for (let rest = length >>> 7; rest > 0; rest >>>= 7) varint++;
+  return 1 + varint + length;
+}
+
+/** The answer passed the message limit: the error a client of containerd gets, said without the final size. */
+function tooLarge(containers: number, limit: number): ConnectError {
+  return new ConnectError(
+    `grpc: trying to send message larger than max (more than ${limit} bytes after ${containers} containers vs. ${limit}); ListStream sends any number`,
+    Code.ResourceExhausted,
+  );
 }

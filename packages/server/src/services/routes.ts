@@ -58,6 +58,8 @@ export interface RoutesOptions {
   readonly shutdown?: AbortSignal;
   /** Large unary answers gathered at once (default 4). */
   readonly concurrentLargeResponses?: number;
+  /** Largest message berthd sends (default 16 MiB, containerd's): a List stops building its answer past it. */
+  readonly maxMessageBytes?: number;
   /** Why the store refuses writes now, for health's `berth.store.writes`. */
   readonly writeFailure?: () => string | undefined;
   /** What Version reports (default "unknown" for both). */
@@ -75,7 +77,11 @@ export function createServiceImplementations(
   return [
     createServiceImplSpec<typeof Containers>(
       Containers,
-      createContainersService(dependencies.containers, createLargeResponses(options.concurrentLargeResponses)),
+      createContainersService(
+        dependencies.containers,
+        createLargeResponses(options.concurrentLargeResponses),
+        options.maxMessageBytes,
+      ),
     ),
     createServiceImplSpec<typeof Namespaces>(Namespaces, createNamespacesService(dependencies.namespaces)),
     createServiceImplSpec<typeof Leases>(Leases, createLeasesService(dependencies.leases)),

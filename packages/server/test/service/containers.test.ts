@@ -238,6 +238,30 @@ describe("List and ListStream", () => {
   });
 });
 
+describe("a List past the message limit", () => {
+  it("fails with ResourceExhausted as soon as its answer passes the limit, while ListStream sends them all", async () => {
+    const small = await createInMemoryBerth({ routes: { maxMessageBytes: 4096 } });
+    const client = small.client.containers;
+    for (let index = 0; index < 40; index++) {
+      const id = `big-${String(index).padStart(2, "0")}`;
+      await client.create({ container: newContainer({ id, labels: { pad: "x".repeat(400) } }) });
+    }
+    const one = toBinary(ContainerSchema, (await client.get({ id: "big-00" })).container ?? newContainer()).length;
+    // Each entry costs its bytes, a tag and a two-byte length: the answer passes 4096 at entry ceil(4096 / (one + 3)) + 1 at most.
+    const stopsAfter = Math.floor(4096 / (one + 3)) + 1;
+    await expectStatus(
+      client.list({}),
+      Code.ResourceExhausted,
+      `grpc: trying to send message larger than max (more than 4096 bytes after ${stopsAfter} containers vs. 4096); ListStream sends any number`,
+    );
+    let streamed = 0;
+    for await (const _ of client.listStream({})) streamed++;
+    expect(streamed).toBe(40);
+    // An answer under the limit is whole.
+    expect((await client.list({ filters: ["id==big-01"] })).containers.map((c) => c.id)).toEqual(["big-01"]);
+  });
+});
+
 describe("Update", () => {
   beforeEach(async () => {
     await containers().create({
