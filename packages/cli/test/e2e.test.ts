@@ -141,6 +141,34 @@ describe("the built berth against berthd", () => {
     expect(await idsIn("createfail")).toEqual(["c1"]);
   });
 
+  it("lists a page with --limit and --after, and says how to go on", async () => {
+    await seed(
+      "paged",
+      Array.from({ length: 7 }, (_, index) => ({ id: `p${index}`, labels: { odd: String(index % 2) } })),
+    );
+    expect(await berth(["-n", "paged", "c", "ls", "-q", "--limit", "3"])).toEqual({
+      code: 0,
+      stdout: "p0\np1\np2\n",
+      stderr: "more containers follow: berth c ls --limit 3 --after p2\n",
+    });
+    expect(await berth(["-n", "paged", "c", "ls", "-q", "--limit", "3", "--after", "p2"])).toEqual({
+      code: 0,
+      stdout: "p3\np4\np5\n",
+      stderr: "more containers follow: berth c ls --limit 3 --after p5\n",
+    });
+    expect(await berth(["-n", "paged", "c", "ls", "-q", "--limit", "3", "--after", "p5"])).toEqual({
+      code: 0,
+      stdout: "p6\n",
+      stderr: "",
+    });
+    expect(await berth(["-n", "paged", "c", "ls", "-q", "--after", "p3", "labels.odd==1"])).toEqual({
+      code: 0,
+      stdout: "p5\n",
+      stderr: "",
+    });
+    expect((await berth(["-n", "paged", "c", "ls", "--limit", "0"])).code).not.toBe(0);
+  });
+
   it("lists containers as ctr's table, as ids, filtered and as JSON", async () => {
     await seed("list", [
       { id: "b1", image: "docker.io/library/busybox:latest", labels: { a: "1" } },

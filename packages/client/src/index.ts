@@ -3,6 +3,7 @@
  * clients over any Connect transport. Build the transport with
  * `@berth/client/node` or `@berth/client/web`.
  */
+import { PagesService } from "@berth/gen/berth/containers/v1/pages_pb.js";
 import { HistoryService } from "@berth/gen/berth/events/v1/history_pb.js";
 import { Containers } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
@@ -40,6 +41,8 @@ export interface BerthClient {
   readonly health: Client<typeof Health>;
   /** `berth.events.v1.HistoryService`: the durable event history (List, Subscribe after a sequence). */
   readonly history: Client<typeof HistoryService>;
+  /** `berth.containers.v1.PagesService`: containers a page at a time, with a total (standalone berthd). */
+  readonly pages: Client<typeof PagesService>;
   /** `containerd.services.introspection.v1.Introspection`: the server's plugins. */
   readonly introspection: Client<typeof Introspection>;
   /** `containerd.services.tasks.v1.Tasks`: served by a containerd behind berthd (gateway mode); standalone berthd serves only Get. */
@@ -67,6 +70,7 @@ export function createBerthClient(transport: Transport, options: BerthClientOpti
     events: createClient(Events, namespaced),
     health: createClient(Health, namespaced),
     history: createClient(HistoryService, namespaced),
+    pages: createClient(PagesService, namespaced),
     introspection: createClient(Introspection, namespaced),
     tasks: createClient(Tasks, namespaced),
     images: createClient(Images, namespaced),

@@ -3,7 +3,9 @@
  * commands `create`, `ls`, `info`, `label` and `rm` over the Containers service.
  */
 import { readFile } from "node:fs/promises";
-import { Argument, type Command, Option } from "commander";
+import type { BerthClient } from "@berth/client";
+import type { ListContainerMessage } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
+import { Argument, type Command, InvalidArgumentError, Option } from "commander";
 import { type CliIo, connect } from "../cli-context.js";
 import { describeError, ReportedError } from "../errors.js";
 import { containerToJson, formatJson } from "../format/json.js";
@@ -26,6 +28,51 @@ interface CreateFlags {
 interface ListFlags {
   readonly quiet?: boolean;
   readonly format: "table" | "json";
+  readonly limit?: number;
+  readonly after?: string;
+}
+
+/** The largest page berthd's PagesService gives. */
+const MAX_PAGE = 10_000;
+
+/** commander argParser for `--limit`: a whole number from 1. */
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("give a whole number from 1");
+  return Number(value);
+}
+
+/**
+ * The containers after `--after`, at most `--limit` of them, a page at a
+ * time from berthd's PagesService, as ListStream messages; `more` gets the
+ * last id when containers remain.
+ */
+async function* pagedListing(
+  client: BerthClient,
+  filters: string[],
+  flags: ListFlags,
+  callOptions: Parameters<BerthClient["pages"]["listPage"]>[1],
+  more: (lastId: string) => void,
+): AsyncIterable<Pick<ListContainerMessage, "container">> {
+  let left = flags.limit ?? Number.POSITIVE_INFINITY;
+  let pageToken = "";
+  let startAfter = flags.after ?? "";
+  let lastId = "";
+  for (;;) {
+    const page = await client.pages.listPage(
+      { filters, pageSize: Math.min(left, MAX_PAGE), pageToken, startAfter },
+      callOptions,
+    );
+    for (const container of page.containers) {
+      lastId = container.id;
+      yield { container };
+    }
+    left -= page.containers.length;
+    if (page.nextPageToken === "") return;
+    // The server saw at least one more container than it sent.
+    if (left <= 0) return more(lastId);
+    pageToken = page.nextPageToken;
+    startAfter = "";
+  }
 }
 
 /** Adds the `containers` command and its subcommands to `program`. */
@@ -72,9 +119,20 @@ export function addContainersCommand(program: Command, io: CliIo): Command {
     .argument("[filters...]", 'filters such as labels.a==1 or image~=busy (any one may match; "," means and)')
     .option("-q, --quiet", "print only the container ids")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .option(
+      "--limit <n>",
+      "list at most n containers, in id order (berthd's PagesService); says on stderr how to go on",
+      positiveInteger,
+    )
+    .option("--after <id>", "list only containers whose id comes after this one (berthd's PagesService)")
     .action(async (filters: string[], flags: ListFlags, command: Command) => {
       const { client, callOptions } = connect(command, io);
-      const stream = client.containers.listStream({ filters }, callOptions);
+      const stream =
+        flags.limit === undefined && flags.after === undefined
+          ? client.containers.listStream({ filters }, callOptions)
+          : pagedListing(client, filters, flags, callOptions, (next) =>
+              io.stderr(`more containers follow: berth c ls --limit ${flags.limit} --after ${next}\n`),
+            );
       if (flags.quiet) {
         for await (const { container } of stream) if (container) io.stdout(`${container.id}\n`);
         return;

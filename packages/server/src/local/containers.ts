@@ -43,6 +43,11 @@ export interface ContainersLocal {
    * matching containers in id order while reading the store.
    */
   list(namespace: RequestNamespace, filters: readonly string[], options?: ListOptions): AsyncIterable<StoredContainer>;
+  /**
+   * How many containers match `filters` (none: every container, counted by
+   * key without reading a record).
+   */
+  count(namespace: RequestNamespace, filters: readonly string[], signal?: AbortSignal): Promise<number>;
   create(namespace: RequestNamespace, container: Container): Promise<Container>;
   update(namespace: RequestNamespace, container: Container, paths: readonly string[]): Promise<Container>;
   delete(namespace: RequestNamespace, id: string): Promise<void>;
@@ -55,7 +60,7 @@ export function createContainersLocal({
   clock = systemClock,
   maxMatchingMs = MAX_MATCHING_MS,
 }: ContainersLocalOptions): ContainersLocal {
-  return {
+  const local: ContainersLocal = {
     async get(requestNamespace, id) {
       const namespace = requestNamespace.require();
       const container = await store.get(namespace, id);
@@ -71,11 +76,22 @@ export function createContainersLocal({
       // A filter that pins the id, a label, the image or the runtime in every one of its strings reads the
       // records those pins allow (by key, or from the index) instead of scanning the namespace.
       const pins = filter === undefined ? undefined : filterPins(filters);
-      const all = pins === undefined ? store.list(namespace, options) : lookUp(store, namespace, pins, options.signal);
+      const all =
+        pins === undefined
+          ? store.list(namespace, options)
+          : lookUp(store, namespace, pins, options.after, options.signal);
       // With nothing to filter, hand the store's listing through: no extra async layer per container.
       return filter === undefined
         ? all
         : matchPaced(all, (stored) => filter.match(containerFields(stored.bytes)), maxMatchingMs);
+    },
+
+    async count(requestNamespace, filters, signal) {
+      const namespace = requestNamespace.require();
+      if (parseListFilters(filters) === undefined) return store.count(namespace);
+      let count = 0;
+      for await (const _ of local.list(requestNamespace, filters, signal === undefined ? {} : { signal })) count++;
+      return count;
     },
 
     async create(requestNamespace, requested) {
@@ -156,6 +172,7 @@ export function createContainersLocal({
       );
     },
   };
+  return local;
 }
 
 function prefixed(error: unknown, prefix: string): unknown {
@@ -167,6 +184,7 @@ async function* lookUp(
   store: ContainerStore,
   namespace: string,
   pins: readonly Pin[],
+  after: string | undefined,
   signal: AbortSignal | undefined,
 ): AsyncIterable<StoredContainer> {
   const ids = new Set<string>();
@@ -176,6 +194,7 @@ async function* lookUp(
   }
   // Identifiers are ASCII: string order is the store's byte order.
   for (const id of [...ids].sort()) {
+    if (after !== undefined && id <= after) continue;
     if (signal?.aborted) return;
     const stored = await store.get(namespace, id);
     if (stored !== undefined) yield stored;

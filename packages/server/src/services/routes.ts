@@ -1,3 +1,4 @@
+import { PagesService } from "@berth/gen/berth/containers/v1/pages_pb.js";
 import { HistoryService } from "@berth/gen/berth/events/v1/history_pb.js";
 import { Containers } from "@berth/gen/containerd/services/containers/v1/containers_pb.js";
 import { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
@@ -25,11 +26,12 @@ import { createIntrospectionService } from "./introspection.js";
 import { createLargeResponses } from "./large-responses.js";
 import { createLeasesService } from "./leases.js";
 import { createNamespacesService } from "./namespaces.js";
+import { createPagesService } from "./pages.js";
 import { registerReflection } from "./reflection.js";
 import { createTasksService } from "./tasks.js";
 import { createVersionService, type DaemonBuild } from "./version.js";
 
-/** Every service berthd serves: containerd's, Berth's event history, then gRPC's health and reflection. */
+/** Every service berthd serves: containerd's, Berth's event history and pages, then gRPC's health and reflection. */
 export const SERVED_SERVICES = [
   Containers,
   Namespaces,
@@ -39,6 +41,7 @@ export const SERVED_SERVICES = [
   Introspection,
   Version,
   HistoryService,
+  PagesService,
   Health,
   ServerReflectionV1,
   ServerReflectionV1alpha,
@@ -89,6 +92,7 @@ export function createServiceImplementations(
     routedOnly(createServiceImplSpec<typeof Tasks>(Tasks, createTasksService(dependencies.containers))),
     createServiceImplSpec<typeof Introspection>(Introspection, createIntrospectionService(dependencies.introspection)),
     createServiceImplSpec<typeof HistoryService>(HistoryService, createHistoryService(dependencies.history)),
+    createServiceImplSpec<typeof PagesService>(PagesService, createPagesService(dependencies.containers)),
     createServiceImplSpec<typeof Version>(
       Version,
       createVersionService(options.build ?? { version: "unknown", revision: "unknown" }),

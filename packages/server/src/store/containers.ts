@@ -35,7 +35,8 @@ export function createContainerStore(context: StoreContext): ContainerStore {
 
     async *list(namespace: string, options: ListOptions = {}) {
       // Values only, fetched in batches: one native round trip per batch instead of per record.
-      const iterator = layout.containers(namespace).values();
+      const section = layout.containers(namespace);
+      const iterator = options.after === undefined ? section.values() : section.values({ gt: options.after });
       try {
         for (;;) {
           const batch = await iterator.nextv(LIST_BATCH);
@@ -44,6 +45,20 @@ export function createContainerStore(context: StoreContext): ContainerStore {
             if (options.signal?.aborted) return;
             yield new StoredContainer(bytes);
           }
+        }
+      } finally {
+        await iterator.close();
+      }
+    },
+
+    async count(namespace) {
+      const iterator = layout.containers(namespace).keys();
+      let count = 0;
+      try {
+        for (;;) {
+          const batch = await iterator.nextv(1024);
+          if (batch.length === 0) return count;
+          count += batch.length;
         }
       } finally {
         await iterator.close();

@@ -10,6 +10,8 @@ import type { StoredContainer } from "./stored-container.js";
 export interface ListOptions {
   /** Stops the iteration early (the caller went away). */
   readonly signal?: AbortSignal;
+  /** Only ids after this one (byte order): where a page starts. */
+  readonly after?: string;
 }
 
 /**
@@ -22,6 +24,8 @@ export interface ContainerStore {
   get(namespace: string, id: string): Promise<StoredContainer | undefined>;
   /** Every container of the namespace in byte order of id, read lazily from one snapshot. */
   list(namespace: string, options?: ListOptions): AsyncIterable<StoredContainer>;
+  /** How many containers the namespace holds (keys only: no record is read). */
+  count(namespace: string): Promise<number>;
   /**
    * The ids of the namespace's containers whose `field` equals `value`, in id
    * order, from the equality index (see `container-index.ts`).

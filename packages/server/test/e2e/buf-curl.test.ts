@@ -53,6 +53,7 @@ const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 describe("buf curl without --schema", () => {
   it("lists every service over the socket and over TCP", async () => {
     const services = [
+      "berth.containers.v1.PagesService",
       "berth.events.v1.HistoryService",
       CONTAINERS,
       EVENTS,

@@ -38,6 +38,7 @@ const READS: Record<string, readonly string[]> = {
   ],
   "runtime.v1.ImageService": ["ListImages", "ImageStatus", "ImageFsInfo"],
   "berth.events.v1.HistoryService": ["List", "Subscribe"],
+  "berth.containers.v1.PagesService": ["ListPage"],
   "grpc.health.v1.Health": ["Check", "Watch"],
   "grpc.reflection.v1.ServerReflection": ["ServerReflectionInfo"],
   "grpc.reflection.v1alpha.ServerReflection": ["ServerReflectionInfo"],
