@@ -22,6 +22,7 @@ import { renderGatewayMarkdown, runGatewayBench } from "./gateway.js";
 import { renderHistoryMarkdown, runHistoryBench } from "./history.js";
 import { CLOCK_TICKS, waitForQuiet } from "./proc.js";
 import { loadProfiles, type ProfileSummary, summarise } from "./profile.js";
+import { renderReadsMarkdown, runReadsBench } from "./scale.js";
 import {
   type BenchReport,
   checkTargets,
@@ -90,6 +91,10 @@ no-op ceiling (grpc.health.v1.Health/Check on berthd), one HTTP/2 connection eac
                        size: first row, all rows, JS heap, DOM size, scroll frame
                        times, sort and quick search; writes <time>-web.{md,json}
   --web-sizes LIST     namespace sizes of --web (default 10000,100000)
+  --scale N            instead: berthd and containerd each filled with N containers as ctr
+                       writes them (2.4 KB spec, random ids); ListStream, indexed and
+                       scanning Lists, id==X, the 16 MiB failure, Namespaces.List of 1,000,
+                       restart to first Get, idle RSS, disk; writes <time>-reads.{md,json}
   --out DIR            results directory (default bench/results)
   --keep               keep the temporary directory of the servers
   -h, --help           this text
@@ -118,6 +123,7 @@ interface BenchOptions {
   readonly gateway: boolean;
   readonly history: boolean;
   readonly web: boolean;
+  readonly scale: number;
   readonly webSizes: readonly number[];
 }
 
@@ -147,6 +153,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       gateway: { type: "boolean", default: false },
       history: { type: "boolean", default: false },
       web: { type: "boolean", default: false },
+      scale: { type: "string" },
       "web-sizes": { type: "string", default: "10000,100000" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -186,6 +193,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     gateway: values.gateway,
     history: values.history,
     web: values.web,
+    scale: values.scale === undefined ? 0 : integer("scale", values.scale, 0, 1000),
     webSizes: values["web-sizes"].split(",").map((size) => integer("web-sizes", size, 0, 1)),
   };
 }
@@ -241,6 +249,7 @@ async function main(): Promise<void> {
   if (options.gateway) return gatewayMain(options);
   if (options.history) return historyMain(options);
   if (options.web) return webMain(options);
+  if (options.scale > 0) return scaleMain(options);
   const startedAt = new Date();
   const loadBefore = os.loadavg()[0] ?? 0;
   const work = await mkdtemp(join(os.tmpdir(), "berth-bench-"));
@@ -515,6 +524,25 @@ async function webMain(options: BenchOptions): Promise<void> {
   });
   const markdown = renderWebMarkdown(result, { command: commandLine(), startedAt: startedAt.toISOString() });
   await writeReport(options.out, startedAt, "web", result, markdown);
+  removeWork();
+}
+
+/** `--scale N`: the reads of a big namespace, berthd against containerd at N containers. */
+async function scaleMain(options: BenchOptions): Promise<void> {
+  const startedAt = new Date();
+  const work = await mkdtemp(join(os.tmpdir(), "berth-bench-reads-"));
+  const removeWork = () => rmSync(work, { recursive: true, force: true });
+  process.once("exit", removeWork);
+  const result = await runReadsBench({
+    berthdMain: options.berthdMain,
+    containerd: options.containerd,
+    work,
+    containers: options.scale,
+    repeats: 5,
+    log,
+  });
+  const markdown = renderReadsMarkdown(result, { command: commandLine(), startedAt: startedAt.toISOString() });
+  await writeReport(options.out, startedAt, `scale-${options.scale}`, result, markdown);
   removeWork();
 }
 

@@ -24,6 +24,8 @@ export interface NamespacesLocal {
   /** Never fails: an unknown name has no labels. */
   get(name: string): Promise<Namespace>;
   list(signal?: AbortSignal): AsyncIterable<Namespace>;
+  /** Every namespace as stored (encoded Namespace messages), in name order: what a binary List sends. */
+  listEncoded(): Promise<Uint8Array[]>;
   /** Returns the namespace as requested, empty-valued labels included (they are not stored). */
   create(requestNamespace: RequestNamespace, namespace: Namespace): Promise<Namespace>;
   /** Sets labels (all, or those named by `labels.KEY` paths), creating the namespace if needed. */
@@ -44,6 +46,8 @@ export function createNamespacesLocal({ store, events }: NamespacesLocalOptions)
     async *list(signal) {
       for await (const record of store.list(signal === undefined ? {} : { signal })) yield toMessage(record);
     },
+
+    listEncoded: () => store.listEncoded(),
 
     async create(requestNamespace, namespace) {
       validateIdentifier(namespace.name);

@@ -1,8 +1,16 @@
-import { NamespaceSchema, type Namespaces } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
+import {
+  ListNamespacesResponseSchema,
+  NamespaceSchema,
+  type Namespaces,
+} from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { NamespacesLocal } from "../local/namespaces.js";
 import { requestNamespaceKey } from "./context.js";
+import { encodedMessage, isBinaryCall } from "./encoded-fields.js";
+
+// Field number of `namespaces` in ListNamespacesResponse (containerd's namespace.proto).
+const NAMESPACES_FIELD = 1;
 
 /** `containerd.services.namespaces.v1.Namespaces` over the namespace rules. */
 export function createNamespacesService(local: NamespacesLocal): ServiceImpl<typeof Namespaces> {
@@ -12,6 +20,10 @@ export function createNamespacesService(local: NamespacesLocal): ServiceImpl<typ
     },
 
     async list(_request, context) {
+      // Binary protocols get the stored records as they are, without decoding them.
+      if (isBinaryCall(context)) {
+        return encodedMessage(ListNamespacesResponseSchema, NAMESPACES_FIELD, await local.listEncoded());
+      }
       const namespaces = [];
       for await (const namespace of local.list(context.signal)) namespaces.push(namespace);
       return { namespaces };

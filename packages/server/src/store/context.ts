@@ -21,6 +21,11 @@ export interface StoreContext {
   readonly knownNamespaces: Set<string>;
   /** `<bucket>/<namespace>` of bucket markers known to exist; same rules as {@link knownNamespaces}. */
   readonly knownBuckets: Set<string>;
+  /**
+   * Counts writes of namespace records, bumped once each is done (or failed):
+   * a list of them read while the count stood still may be kept (namespaces.ts).
+   */
+  readonly namespaceRecords: { generation: number };
 }
 
 /**
@@ -36,12 +41,16 @@ export function writeInNamespace<T>(
   return context.namespaces.shared(namespace, async () => {
     const exists = context.knownNamespaces.has(namespace) || (await context.layout.namespaces.has(namespace)) === true;
     const record = exists ? undefined : toBinary(NamespaceSchema, create(NamespaceSchema, { name: namespace }));
-    const result = await task((write) => (batch) => {
-      write(batch);
-      if (record !== undefined) batch.put(namespace, record, { sublevel: context.layout.namespaces });
-    });
-    context.knownNamespaces.add(namespace);
-    return result;
+    try {
+      const result = await task((write) => (batch) => {
+        write(batch);
+        if (record !== undefined) batch.put(namespace, record, { sublevel: context.layout.namespaces });
+      });
+      context.knownNamespaces.add(namespace);
+      return result;
+    } finally {
+      if (record !== undefined) context.namespaceRecords.generation++;
+    }
   });
 }
 

@@ -49,6 +49,7 @@ export async function createLevelStore(db: Database, options: LevelStoreOptions 
     records: new KeyLock(),
     namespaces: new SharedKeyLock(),
     knownNamespaces: new Set(),
+    namespaceRecords: { generation: 0 },
     knownBuckets: new Set(),
   };
   const { queue } = context;

@@ -14,7 +14,17 @@ const encode = (record: NamespaceRecord) =>
 
 /** Namespace records over the shared store context. */
 export function createNamespaceStore(context: StoreContext): NamespaceStore {
-  const { layout, queue } = context;
+  const { layout, queue, namespaceRecords } = context;
+  /** The records as last read, and the write generation they were read in. */
+  let listed: { readonly generation: number; readonly records: Uint8Array[] } | undefined;
+  /** Runs a write of namespace records; whatever happens, lists read before it are stale. */
+  const writing = async <T>(write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } finally {
+      namespaceRecords.generation++;
+    }
+  };
   return {
     async get(name) {
       const bytes = await layout.namespaces.get(name);
@@ -22,15 +32,26 @@ export function createNamespaceStore(context: StoreContext): NamespaceStore {
     },
 
     async *list(options: ListOptions = {}) {
-      const iterator = layout.namespaces.iterator();
+      // Values in batches: one native round trip per batch instead of per record.
+      const iterator = layout.namespaces.values();
       try {
-        for await (const [, bytes] of iterator) {
-          if (options.signal?.aborted) return;
-          yield decode(bytes);
+        for (;;) {
+          const batch = await iterator.nextv(256);
+          if (batch.length === 0 || options.signal?.aborted) return;
+          for (const bytes of batch) yield decode(bytes);
         }
       } finally {
         await iterator.close();
       }
+    },
+
+    async listEncoded() {
+      // Namespaces change rarely and are listed often: the last list stands until a namespace write.
+      const generation = namespaceRecords.generation;
+      if (listed?.generation === generation) return listed.records;
+      const records = await layout.namespaces.values().all();
+      if (namespaceRecords.generation === generation) listed = { generation, records };
+      return records;
     },
 
     create(record, event) {
@@ -39,7 +60,9 @@ export function createNamespaceStore(context: StoreContext): NamespaceStore {
           throw alreadyExists(`namespace "${record.name}"`);
         }
         const bytes = encode(record);
-        await queue.commit((batch) => batch.put(record.name, bytes, { sublevel: layout.namespaces }), eventsOf(event));
+        await writing(() =>
+          queue.commit((batch) => batch.put(record.name, bytes, { sublevel: layout.namespaces }), eventsOf(event)),
+        );
         context.knownNamespaces.add(record.name);
       });
     },
@@ -54,9 +77,8 @@ export function createNamespaceStore(context: StoreContext): NamespaceStore {
         }
         const record = { name, labels: change(bytes === undefined ? {} : decode(bytes).labels) };
         const nextBytes = encode(record);
-        await queue.commit(
-          (batch) => batch.put(name, nextBytes, { sublevel: layout.namespaces }),
-          eventsOf(options.event),
+        await writing(() =>
+          queue.commit((batch) => batch.put(name, nextBytes, { sublevel: layout.namespaces }), eventsOf(options.event)),
         );
         context.knownNamespaces.add(name);
         return record;
@@ -73,12 +95,14 @@ export function createNamespaceStore(context: StoreContext): NamespaceStore {
         const leaseKeys = await sections.leases.keys().all();
         const resourceKeys = await sections.leaseResources.keys().all();
         const bucketKeys = await sections.buckets.keys().all();
-        await queue.commit((batch) => {
-          for (const key of leaseKeys) batch.del(key, { sublevel: sections.leases });
-          for (const key of resourceKeys) batch.del(key, { sublevel: sections.leaseResources });
-          for (const key of bucketKeys) batch.del(key, { sublevel: sections.buckets });
-          batch.del(name, { sublevel: layout.namespaces });
-        }, eventsOf(event));
+        await writing(() =>
+          queue.commit((batch) => {
+            for (const key of leaseKeys) batch.del(key, { sublevel: sections.leases });
+            for (const key of resourceKeys) batch.del(key, { sublevel: sections.leaseResources });
+            for (const key of bucketKeys) batch.del(key, { sublevel: sections.buckets });
+            batch.del(name, { sublevel: layout.namespaces });
+          }, eventsOf(event)),
+        );
         context.knownNamespaces.delete(name);
         for (const bucket of BUCKET_NAMES) context.knownBuckets.delete(`${bucket}/${name}`);
         return { deleted: true } as const;

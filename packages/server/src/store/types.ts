@@ -73,6 +73,12 @@ export interface NamespaceStore {
   /** Every namespace in byte order of name. */
   list(options?: ListOptions): AsyncIterable<NamespaceRecord>;
   /**
+   * Every namespace record as stored, in byte order of name: each is an
+   * encoded `containerd.services.namespaces.v1.Namespace`, which a List
+   * answer can carry without decoding.
+   */
+  listEncoded(): Promise<Uint8Array[]>;
+  /**
    * Creates a namespace, and stores `event` in the same batch.
    * @throws BerthError (already exists) `namespace "<name>": already exists`
    */

@@ -67,6 +67,29 @@ describe("List", () => {
     expect(await listed()).toEqual([]);
   });
 
+  it("answers every write that came before it, though berthd keeps the last list", async () => {
+    await namespaces().create({ namespace: { name: "one" } });
+    expect(await listed()).toEqual([["one", {}]]);
+    expect(await listed()).toEqual([["one", {}]]);
+    // A container's first write makes its namespace.
+    await berth.client.withNamespace("two").containers.create({ container: newContainer({ id: "c" }) });
+    expect(await names()).toEqual(["one", "two"]);
+    await namespaces().update({ namespace: { name: "one", labels: { a: "1" } }, updateMask: { paths: ["labels.a"] } });
+    expect(await listed()).toEqual([
+      ["one", { a: "1" }],
+      ["two", {}],
+    ]);
+    await namespaces().delete({ name: "one" });
+    expect(await names()).toEqual(["two"]);
+    // A write that fails leaves the list as it was, and the next list reads again all the same.
+    await expectStatus(
+      namespaces().delete({ name: "two" }),
+      Code.FailedPrecondition,
+      'namespace "two" must be empty, but it still has containers: failed precondition',
+    );
+    expect(await names()).toEqual(["two"]);
+  });
+
   it("returns every namespace in byte order of the name, with its labels", async () => {
     for (const name of ["b", "a", "Z", "A", "9x", "a.b", "a-b", "B_c"]) {
       await namespaces().create({ namespace: { name, labels: name === "Z" ? { z: "1" } : {} } });

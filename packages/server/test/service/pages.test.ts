@@ -56,7 +56,11 @@ describe("PagesService.ListPage", () => {
     const first = await pages.listPage({ filters: ["labels.group==g3"], pageSize: 20, includeTotal: true });
     expect(first.total).toBe(50n);
     expect(first.containers.map((container) => container.labels.group)).toEqual(Array(20).fill("g3"));
-    const second = await pages.listPage({ filters: ["labels.group==g3"], pageSize: 40, pageToken: first.nextPageToken });
+    const second = await pages.listPage({
+      filters: ["labels.group==g3"],
+      pageSize: 40,
+      pageToken: first.nextPageToken,
+    });
     expect(second.containers).toHaveLength(30);
     expect(second.nextPageToken).toBe("");
     await expectStatus(
