@@ -539,6 +539,7 @@ async function scaleMain(options: BenchOptions): Promise<void> {
     work,
     containers: options.scale,
     repeats: 5,
+    cpuProfileDir: options.cpuProfileDir,
     log,
   });
   const markdown = renderReadsMarkdown(result, { command: commandLine(), startedAt: startedAt.toISOString() });

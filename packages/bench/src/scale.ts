@@ -35,6 +35,8 @@ export interface ReadsBenchOptions {
   readonly containers: number;
   /** Timed runs of each read on each server. */
   readonly repeats: number;
+  /** Write berthd's V8 CPU profiles here (`--cpu-prof DIR`). */
+  readonly cpuProfileDir?: string | undefined;
   readonly log: (message: string) => void;
 }
 
@@ -138,7 +140,12 @@ export async function runReadsBench(options: ReadsBenchOptions): Promise<ReadsBe
   const roots = { berthd: join(options.work, "berthd"), containerd: join(options.work, "containerd") };
   const start = (name: TargetName): Promise<Target> =>
     name === "berthd"
-      ? startBerthd({ main: options.berthdMain, root: roots.berthd, socket: join(options.work, "berthd.sock") })
+      ? startBerthd({
+          main: options.berthdMain,
+          root: roots.berthd,
+          socket: join(options.work, "berthd.sock"),
+          cpuProfileDir: options.cpuProfileDir,
+        })
       : startContainerd({ binary: options.containerd, dir: roots.containerd });
   const targets: Record<TargetName, Target> = { berthd: await start("berthd"), containerd: await start("containerd") };
   try {

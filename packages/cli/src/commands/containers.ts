@@ -121,10 +121,13 @@ export function addContainersCommand(program: Command, io: CliIo): Command {
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
     .option(
       "--limit <n>",
-      "list at most n containers, in id order (berthd's PagesService); says on stderr how to go on",
+      "list at most n containers, in id order (berthd's PagesService); says on stderr how to go on (default: all)",
       positiveInteger,
     )
-    .option("--after <id>", "list only containers whose id comes after this one (berthd's PagesService)")
+    .option(
+      "--after <id>",
+      "list only containers whose id comes after this one (berthd's PagesService) (default: from the first)",
+    )
     .action(async (filters: string[], flags: ListFlags, command: Command) => {
       const { client, callOptions } = connect(command, io);
       const stream =

@@ -12,6 +12,11 @@ const decode = (bytes: Uint8Array) => fromBinary(ContainerSchema, bytes);
 const encode = (container: Container) => toBinary(ContainerSchema, container);
 /** Records read per native iterator call in listings. */
 const LIST_BATCH = 256;
+/**
+ * Bytes one such call may read (classic-level stops a batch past this; its
+ * default, 16 KiB, is six containers with ctr's 2.4 KB spec).
+ */
+const LIST_BATCH_BYTES = 1024 * 1024;
 
 const lockKey = (namespace: string, id: string) => `containers/${namespace}/${id}`;
 
@@ -34,19 +39,30 @@ export function createContainerStore(context: StoreContext): ContainerStore {
     },
 
     async *list(namespace: string, options: ListOptions = {}) {
-      // Values only, fetched in batches: one native round trip per batch instead of per record.
+      // Values only, fetched in batches: one native round trip per batch instead of per record. LevelDB
+      // reads the next batch on its thread while this one is sent.
       const section = layout.containers(namespace);
-      const iterator = options.after === undefined ? section.values() : section.values({ gt: options.after });
+      const range = {
+        highWaterMarkBytes: LIST_BATCH_BYTES,
+        ...(options.after === undefined ? {} : { gt: options.after }),
+      };
+      const iterator = section.values(range);
+      let pending: Promise<Uint8Array[]> | undefined;
       try {
+        pending = iterator.nextv(LIST_BATCH);
         for (;;) {
-          const batch = await iterator.nextv(LIST_BATCH);
+          const batch = await pending;
+          pending = undefined;
           if (batch.length === 0 || options.signal?.aborted) return;
+          pending = iterator.nextv(LIST_BATCH);
           for (const bytes of batch) {
             if (options.signal?.aborted) return;
             yield new StoredContainer(bytes);
           }
         }
       } finally {
+        // An iterator closes only once its read in flight is done.
+        await pending?.catch(() => undefined);
         await iterator.close();
       }
     },
