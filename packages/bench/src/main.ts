@@ -22,7 +22,6 @@ import { renderGatewayMarkdown, runGatewayBench } from "./gateway.js";
 import { renderHistoryMarkdown, runHistoryBench } from "./history.js";
 import { CLOCK_TICKS, waitForQuiet } from "./proc.js";
 import { loadProfiles, type ProfileSummary, summarise } from "./profile.js";
-import { renderReadsMarkdown, runReadsBench } from "./scale.js";
 import {
   type BenchReport,
   checkTargets,
@@ -33,6 +32,7 @@ import {
   renderMarkdown,
   renderSvg,
 } from "./report.js";
+import { renderReadsMarkdown, runReadsBench } from "./scale.js";
 import { BERTHD_MAIN, containerdVersion, startBerthd, startContainerd, type Target } from "./targets.js";
 import { renderWebMarkdown, runWebBench } from "./web.js";
 import {

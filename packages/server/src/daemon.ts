@@ -1,48 +1,16 @@
 import { join } from "node:path";
-import { HistoryService } from "@berth/gen/berth/events/v1/history_pb.js";
-import { Events } from "@berth/gen/containerd/services/events/v1/events_pb.js";
-import { ServerReflection as ServerReflectionV1 } from "@berth/gen/grpc/reflection/v1/reflection_pb.js";
-import { ServerReflection as ServerReflectionV1alpha } from "@berth/gen/grpc/reflection/v1alpha/reflection_pb.js";
-import type { DescService } from "@bufbuild/protobuf";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
-import {
-  Code,
-  type ConnectRouter,
-  createConnectRouter,
-  createServiceImplSpec,
-  type Interceptor,
-  type ServiceImpl,
-  type ServiceImplSpec,
-} from "@connectrpc/connect";
-import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { type BerthdLimits, DEFAULT_LIMITS, type LimitOverrides, resolveLimits } from "./config.js";
 import { createExchange, type Exchange } from "./events/exchange.js";
-import { CONTAINERD_SERVICES } from "./gateway/containerd-api.js";
-import { createEventFeed } from "./gateway/event-feed.js";
-import { createForwarder } from "./gateway/forward.js";
-import { createGatewayMetrics } from "./gateway/metrics.js";
-import { createUpstream } from "./gateway/upstream.js";
-import { createEventsLocal } from "./local/events.js";
-import { createHistoryLocal } from "./local/history.js";
 import { createLocal } from "./local/index.js";
 import { sweepExpiredLeases } from "./local/lease-expiry.js";
-import { createRpcHandler } from "./rpc/dispatcher.js";
-import { answerText, type HttpHandler } from "./rpc/exchange.js";
-import { createGrpcFastPath } from "./rpc/grpc-fast-path.js";
-import { type BearerTokens, checkTcpAccess, createTokenInterceptor, type Refusal } from "./rpc/interceptors/auth.js";
-import { createErrorInterceptor } from "./rpc/interceptors/errors.js";
-import { createLoggingInterceptor } from "./rpc/interceptors/logging.js";
+import type { HttpHandler } from "./rpc/exchange.js";
+import { type BearerTokens, checkTcpAccess } from "./rpc/interceptors/auth.js";
 import { type BerthdMetrics, createMetrics } from "./rpc/interceptors/metrics.js";
-import { createJsonCodec } from "./rpc/json-codec.js";
-import { createRpcPipeline } from "./rpc/pipeline.js";
-import { requestContextValues } from "./rpc/request-context.js";
-import { createPayloadRegistry } from "./services/any-payloads.js";
-import { createHistoryService } from "./services/history.js";
 import { berthPlugins, type PluginCatalogOptions } from "./services/plugins.js";
-import { registerReflection } from "./services/reflection.js";
 import { createRoutes, createServiceImplementations, SERVED_SERVICES } from "./services/routes.js";
 import type { DaemonBuild } from "./services/version.js";
+import { callInterceptors, type Mode, notFound, rpcChain, startPruning, tokensOf } from "./serving.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
 import { withCors } from "./transport/http/cors.js";
@@ -130,7 +98,7 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
   const mode =
     options.containerd === undefined
       ? await standalone(options, resolved)
-      : await gateway(options, options.containerd, resolved);
+      : await (await import("./gateway/mode.js")).startGatewayMode(options, options.containerd, resolved);
   const listeners: Listener[] = [];
   try {
     const tcpHandler = withOriginGuard(
@@ -159,14 +127,6 @@ export async function startBerthd(options: BerthdOptions): Promise<Berthd> {
       await mode.close();
     },
   };
-}
-
-/** What a mode of berthd serves its listeners with, and how it stops. */
-interface Mode extends BerthdHandlers {
-  /** Shutdown began: end what would hold the drain (subscriptions). */
-  stopping(): void;
-  /** Closes what the mode opened, after the listeners have drained. */
-  close(): Promise<void>;
 }
 
 /** Standalone: Berth's own records in LevelDB, served by Berth's services. */
@@ -216,106 +176,6 @@ async function standalone(options: BerthdOptions, limits: BerthdLimits): Promise
     async close() {
       clearInterval(sweeper);
       await sweeping;
-      await pruner.stop();
-      await store.close();
-    },
-  };
-}
-
-/**
- * Prunes the event history to its retention every `pruneIntervalMs`, one
- * bounded batch at a time; a run that filled its batch runs again at once, so
- * that a backlog left by a write storm drains without one huge delete.
- */
-function startPruning(store: Store, limits: BerthdLimits, logger: Logger): { stop(): Promise<void> } {
-  const retention = { maxCount: limits.eventRetentionCount, maxAgeMs: limits.eventRetentionAgeMs };
-  let stopped = false;
-  let running: Promise<void> = Promise.resolve();
-  const run = async () => {
-    for (;;) {
-      if (stopped) return;
-      const pruned = await store.history.prune(retention, limits.pruneBatch);
-      if (pruned < limits.pruneBatch) return;
-    }
-  };
-  const timer = setInterval(() => {
-    running = running.then(run).catch((error: unknown) => logger.warn({ err: error }, "event history pruning failed"));
-  }, limits.pruneIntervalMs);
-  timer.unref();
-  return {
-    stop() {
-      stopped = true;
-      clearInterval(timer);
-      return running;
-    },
-  };
-}
-
-/**
- * Gateway: containerd at `socketPath` holds the records; berthd forwards every
- * call to it. The event history of containerd's events lives in a database of
- * its own under `<root>/gateway`.
- */
-async function gateway(options: BerthdOptions, socketPath: string, limits: BerthdLimits): Promise<Mode> {
-  const upstream = createUpstream(socketPath);
-  const logger = options.logger;
-  const metrics = createGatewayMetrics(() => upstream.up);
-  const tokens = tokensOf(options);
-  const store = await openStore(join(options.root, "gateway"), { keepEvents: limits.eventRetentionCount > 0 });
-  const pruner = startPruning(store, limits, logger);
-  // Events.Subscribe is served from one shared subscription to containerd; everything else is forwarded.
-  const exchange = createExchange({
-    queueLimit: limits.maxQueuedEvents,
-    queueBytesLimit: limits.maxQueuedEventBytes,
-    onOverflow: (why) => logger.warn({ limit: "event queue" }, `cut off: ${why}`),
-  });
-  const keep = (entries: Parameters<typeof store.history.record>[0]) =>
-    store.history.record(entries).catch((error: unknown) => logger.warn({ err: error }, "event history write failed"));
-  const feed = createEventFeed(upstream, exchange, {
-    onEnvelope: (envelope) => void keep([{ envelope }]),
-    onGap: (gap) => void keep([{ gap }]),
-    lostSince: await lastEventTime(store),
-  });
-  const events = createEventsLocal({ exchange });
-  const subscribeOnly: Partial<ServiceImpl<typeof Events>> = {
-    subscribe: (request, context) => events.subscribe(request.filters, context.signal),
-  };
-  const history = createHistoryService(createHistoryLocal({ history: store.history }));
-  // containerd has no reflection: berthd describes the services it knows containerd to serve, and its own.
-  const servedHere = rpcChain(
-    [
-      createServiceImplSpec<typeof Events>(Events, subscribeOnly),
-      createServiceImplSpec<typeof HistoryService>(HistoryService, history),
-    ],
-    callInterceptors(logger, tokens, undefined),
-    limits,
-    [...CONTAINERD_SERVICES, HistoryService],
-    (router) => {
-      router.service(Events, subscribeOnly);
-      router.service(HistoryService, history);
-      registerReflection(router, [...CONTAINERD_SERVICES, HistoryService, ServerReflectionV1, ServerReflectionV1alpha]);
-    },
-  );
-  const json = createJsonCodec(createPayloadRegistry(CONTAINERD_SERVICES));
-  const forward = (fallback: HttpHandler): HttpHandler => {
-    const forwarder = createForwarder(upstream, { tokens, metrics, onRefused: refusalLogger(logger), fallback, json });
-    const here = servedHere(forwarder);
-    return (request) => (SERVED_BY_GATEWAY.has(request.url) ? here(request) : forwarder(request));
-  };
-  const tcp = withMetricsEndpoint(
-    { registry: metrics.registry, tokens },
-    forward(options.webRoot === undefined ? notFound : createStaticHandler(options.webRoot)),
-  );
-  return {
-    unix: forward(notFound),
-    tcp,
-    stopping() {
-      // Subscriptions never end by themselves: end them so the drain can finish.
-      feed.close();
-      exchange.close();
-    },
-    async close() {
-      upstream.close();
       await pruner.stop();
       await store.close();
     },
@@ -385,94 +245,3 @@ function webAppPlugin(listening: boolean, webRoot: string | undefined): PluginCa
   if (webRoot === undefined) return { skipped: "no built web app (--web-root)" };
   return { root: webRoot };
 }
-
-/**
- * The interceptors every call of berthd's own services runs under, outermost
- * first: metrics and the logger see the mapped status.
- */
-function callInterceptors(
-  logger: Logger,
-  tokens: BearerTokens | undefined,
-  metrics: BerthdMetrics | undefined,
-): Interceptor[] {
-  return [
-    ...(metrics === undefined ? [] : [metrics.interceptor]),
-    createLoggingInterceptor(logger),
-    ...(tokens === undefined ? [] : [createTokenInterceptor(tokens, refusalLogger(logger))]),
-    // Failures of the server's own are logged here, once; every call is logged at debug by the logger above.
-    createErrorInterceptor(({ method, error }) =>
-      logger.error({ method, code: Code[error.code], err: error.rawMessage }, "call failed"),
-    ),
-  ];
-}
-
-/**
- * The RPC step of a request chain over service implementations: the gRPC fast
- * path where it applies, Connect's handlers (gRPC, gRPC-Web, Connect and its
- * JSON) otherwise, both under `interceptors`; what is no RPC goes to the
- * fallback given last.
- */
-function rpcChain(
-  implementations: readonly ServiceImplSpec[],
-  interceptors: Interceptor[],
-  limits: BerthdLimits,
-  services: readonly DescService[],
-  routes: (router: ConnectRouter) => void,
-): (fallback: HttpHandler) => HttpHandler {
-  const messageLimits = { readMaxBytes: limits.maxMessageBytes, writeMaxBytes: limits.maxMessageBytes };
-  const fastPath = createGrpcFastPath({
-    implementations,
-    interceptors,
-    contextValues: requestContextValues,
-    ...messageLimits,
-  });
-  const payloads = createPayloadRegistry(services);
-  const router = createConnectRouter({
-    interceptors,
-    jsonOptions: { registry: payloads },
-    // The same compressions as the Connect adapter accepts by default.
-    acceptCompression: [compressionGzip, compressionBrotli],
-    ...messageLimits,
-  });
-  routes(router);
-  const pipeline = createRpcPipeline(router.handlers, createJsonCodec(payloads));
-  return (fallback) => createRpcHandler({ fastPath, pipeline, contextValues: requestContextValues, fallback });
-}
-
-/**
- * What the gateway serves itself: containerd's Subscribe, from its one shared
- * subscription, Berth's event history, and gRPC reflection, which containerd lacks.
- */
-const SERVED_BY_GATEWAY: ReadonlySet<string> = new Set([
-  "/containerd.services.events.v1.Events/Subscribe",
-  "/berth.events.v1.HistoryService/List",
-  "/berth.events.v1.HistoryService/Subscribe",
-  "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
-  "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-]);
-
-/** When the newest stored event was published: where a gateway that starts again lost sight of containerd. */
-async function lastEventTime(store: Store): Promise<Date | undefined> {
-  for await (const event of store.history.log.read({ reverse: true })) {
-    return event.timestamp === undefined ? undefined : timestampDate(event.timestamp);
-  }
-  return undefined;
-}
-
-/** The TCP listener's tokens, if any is given. */
-function tokensOf(options: BerthdOptions): BearerTokens | undefined {
-  if (options.token === undefined && options.readOnlyToken === undefined) return undefined;
-  return { full: options.token, readOnly: options.readOnlyToken };
-}
-
-/** Logs a refused call once, with its method and the credential it came with. */
-function refusalLogger(logger: Logger): (refusal: Refusal, path: string) => void {
-  return (refusal, path) =>
-    logger.warn(
-      { method: path.slice(1), code: Code[refusal.code], credential: refusal.credential ?? "none" },
-      "call refused",
-    );
-}
-
-/** What Go's net/http answers to a path it does not serve. */
-const notFound: HttpHandler = (exchange) => answerText(exchange, 404, "404 page not found\n");

@@ -65,7 +65,7 @@ async function berth(...args: string[]): Promise<string> {
 
 async function go(hash: string): Promise<void> {
   await page.goto(`${origin()}/${hash}`);
-  await expect.poll(() => page.locator(".connection").textContent()).toBe("Connected");
+  await expect.poll(() => page.locator(".connection").textContent(), { timeout: 10_000 }).toBe("Connected");
 }
 
 async function screenshot(name: string): Promise<void> {

@@ -71,10 +71,11 @@ afterAll(async () => {
 describe("the web app in front of containerd", () => {
   it("shows containerd's containers with a Task column", async () => {
     await page.goto(`${origin}/`);
-    await expect.poll(() => page.locator(".connection").textContent()).toBe("Connected");
+    // The first load answers slowly on a busy machine: the Task column needs Introspection's answer too.
+    await expect.poll(() => page.locator(".connection").textContent(), { timeout: 10_000 }).toBe("Connected");
     await row().waitFor();
-    await expect.poll(() => page.locator(".grid-head").textContent()).toContain("Task");
-    await expect.poll(() => taskCell().textContent()).toBe("—");
+    await expect.poll(() => page.locator(".grid-head").textContent(), { timeout: 10_000 }).toContain("Task");
+    await expect.poll(() => taskCell().textContent(), { timeout: 10_000 }).toBe("—");
     expect(await row().textContent()).toContain(IMAGE);
   });
 
