@@ -1,4 +1,4 @@
-import type { BerthClient } from "@berth/client";
+import { type BerthClient, Code, ConnectError } from "@berth/client";
 import type { Namespace } from "@berth/gen/containerd/services/namespaces/v1/namespace_pb.js";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { backoffDelay, sleep } from "../live/backoff.js";
@@ -32,9 +32,10 @@ const WATCHED = ['topic~="^/namespaces/"', 'topic=="/containers/create"', 'topic
  * Namespaces.List while `connected`, listed again on every `/namespaces/*`
  * event (made by anyone: ctr, the CLI, another tab) and on a container
  * created in a namespace not listed yet (containerd makes the namespace
- * then without an event). With `counted`, each
- * namespace's containers (a ListStream, counted as it arrives) and leases are
- * counted too, and container create/delete events keep the counts current.
+ * then without an event). With `counted`, each namespace's containers
+ * (berthd's PagesService total, counted by key; a ListStream where the
+ * server lacks it) and leases are counted too, and container create and
+ * delete events keep the counts current.
  */
 export function useNamespaces(client: BerthClient, connected: boolean, counted: boolean): NamespacesState {
   const [namespaces, setNamespaces] = useState<readonly Namespace[]>([]);
@@ -112,10 +113,25 @@ export function useNamespaces(client: BerthClient, connected: boolean, counted: 
     if (!counted || !connected || names === "") return;
     const stopped = new AbortController();
     const signal = stopped.signal;
-    const countOne = async (name: string) => {
-      const scoped = client.withNamespace(name);
+    /** Whether berthd counts for us (its PagesService); a containerd behind berthd does not. */
+    let pagesServed = true;
+    const countContainers = async (scoped: BerthClient): Promise<number> => {
+      if (pagesServed) {
+        try {
+          const page = await scoped.pages.listPage({ pageSize: 1, includeTotal: true }, { signal });
+          return Number(page.total ?? 0n);
+        } catch (error) {
+          if (!(error instanceof ConnectError && error.code === Code.Unimplemented)) throw error;
+          pagesServed = false;
+        }
+      }
       let containers = 0;
       for await (const _ of scoped.containers.listStream({}, { signal })) containers++;
+      return containers;
+    };
+    const countOne = async (name: string) => {
+      const scoped = client.withNamespace(name);
+      const containers = await countContainers(scoped);
       const { leases } = await scoped.leases.list({}, { signal });
       if (!signal.aborted) setCounts((held) => new Map(held).set(name, { containers, leases: leases.length }));
     };
