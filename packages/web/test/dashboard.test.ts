@@ -344,8 +344,19 @@ describe("the dashboard in Chromium", () => {
     const banner = page.getByRole("alert").filter({ hasText: "Disconnected from berthd." });
     await banner.waitFor({ timeout: 15_000 });
     await expect.poll(() => banner.textContent()).toMatch(/Last error: Unavailable: /);
-    daemon = await startBerthdProcess({ root, extraArgs: ["--listen", `127.0.0.1:${port}`] });
+    // Once the backoffs have grown to their 4 s cap, Retry now sends every link's next attempt at once:
+    // the container feed's and the namespace list's, within a moment of each other.
+    await page.waitForTimeout(3000);
+    const attempts: number[] = [];
+    page.on("request", (request) => {
+      if (/\/(containerd|berth)\./.test(new URL(request.url()).pathname)) attempts.push(Date.now());
+    });
+    const clicked = Date.now();
     await banner.getByRole("button", { name: "Retry now" }).click();
+    await page.waitForTimeout(400);
+    expect(attempts.filter((at) => at >= clicked && at <= clicked + 400).length).toBeGreaterThanOrEqual(2);
+    expect(await banner.count()).toBe(1);
+    daemon = await startBerthdProcess({ root, extraArgs: ["--listen", `127.0.0.1:${port}`] });
     await expect.poll(() => page.locator(".connection").textContent(), { timeout: 15_000 }).toBe("Connected");
     expect(await banner.count()).toBe(0);
     problems.serverDown = false;

@@ -14,9 +14,11 @@ const encode = (container: Container) => toBinary(ContainerSchema, container);
 const LIST_BATCH = 256;
 /**
  * Bytes one such call may read (classic-level stops a batch past this; its
- * default, 16 KiB, is six containers with ctr's 2.4 KB spec).
+ * default, 16 KiB, is six containers with ctr's 2.4 KB spec). A listing holds
+ * two batches (one read ahead), and a hundred listings may wait at once for
+ * their turn to build a big answer: 256 KiB keeps that to 50 MiB.
  */
-const LIST_BATCH_BYTES = 1024 * 1024;
+const LIST_BATCH_BYTES = 256 * 1024;
 
 const lockKey = (namespace: string, id: string) => `containers/${namespace}/${id}`;
 
