@@ -333,7 +333,7 @@ describe("berth web app in Chromium", () => {
     await expect.poll(() => rows.count()).toBe(50);
     expect(await rows.first().textContent()).toContain('"id":"ev-119"');
     await seedContainers(berthd().socket, "history", [{ id: "ev-live" }]);
-    await expect.poll(() => rows.first().textContent()).toContain('"id":"ev-live"');
+    await expect.poll(() => rows.first().textContent(), { timeout: 10_000 }).toContain('"id":"ev-live"');
     await page.locator(".scroll-area").evaluate((area) => {
       area.scrollTop = area.scrollHeight;
     });
